@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+using OrgIdentity.Server.Email;
+using OrgIdentity.Server.Hosting;
+
+namespace OrgIdentity.Server.Accounts;
+
+/// <summary>The account e-mails' wording and links, in one place.</summary>
+public sealed class AccountEmails(IOptions<OrgIdentityOptions> options)
+{
+    public EmailMessage Confirmation(User user, string code) => new(
+        user.Email!,
+        "Confirm your e-mail address",
+        $"""
+        Hello {user.DisplayName},
+
+        Confirm your e-mail address to finish creating your OrgIdentity account:
+
+        {options.Value.Link($"Account/ConfirmEmail?userId={user.Id}&code={Uri.EscapeDataString(code)}")}
+
+        If you did not sign up, ignore this message.
+        """);
+
+    public EmailMessage AlreadyRegistered(User user) => new(
+        user.Email!,
+        "You already have an account",
+        $"""
+        Hello {user.DisplayName},
+
+        Someone tried to sign up with this e-mail address, which already has an account.
+        Sign in at {options.Value.Link("Account/Login")}
+        or choose a new password at {options.Value.Link("Account/ForgotPassword")}.
+
+        If it was not you, ignore this message.
+        """);
+
+    public EmailMessage PasswordReset(User user, string code) => new(
+        user.Email!,
+        "Reset your password",
+        $"""
+        Hello {user.DisplayName},
+
+        Choose a new password here (the link works once and expires within a day):
+
+        {options.Value.Link($"Account/ResetPassword?userId={user.Id}&code={Uri.EscapeDataString(code)}")}
+
+        If you did not ask for this, ignore this message; your password stays as it is.
+        """);
+}

@@ -1,0 +1,173 @@
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Email;
+
+namespace OrgIdentity.Server.Accounts;
+
+/// <summary>
+/// The rules for accounts: sign-up, confirmation and reset e-mails, profile changes, disabling.
+/// Pages and the API both call this; each operation is one transaction, e-mails included.
+/// </summary>
+public sealed partial class AccountsService(
+    OrgIdentityDbContext db,
+    UserManager<User> users,
+    EmailOutbox outbox,
+    AccountEmails emails,
+    IOpenIddictTokenManager tokens,
+    IOpenIddictAuthorizationManager authorizations,
+    TimeProvider time,
+    ILogger<AccountsService> logger)
+{
+    /// <summary>
+    /// Creates an account and sends the confirmation e-mail. An e-mail that already has an account gets a
+    /// note instead, and the caller sees the same success, so sign-up does not reveal who has an account.
+    /// </summary>
+    public async Task<IdentityResult> SignUpAsync(string name, string email, string password, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await users.FindByEmailAsync(email) is { } existing)
+        {
+            outbox.Enqueue(emails.AlreadyRegistered(existing));
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return IdentityResult.Success;
+        }
+
+        var user = NewUser(email);
+        user.Name = name.Trim();
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+        {
+            return created;
+        }
+
+        outbox.Enqueue(emails.Confirmation(user, await users.GenerateEmailConfirmationTokenAsync(user)));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Log.SignedUp(logger, user.Id);
+        return IdentityResult.Success;
+    }
+
+    /// <summary>Sends a reset link when the address has an account; says nothing either way.</summary>
+    public async Task SendPasswordResetAsync(string email, CancellationToken cancellationToken)
+    {
+        if (await users.FindByEmailAsync(email) is not { IsDisabled: false } user)
+        {
+            return;
+        }
+
+        outbox.Enqueue(emails.PasswordReset(user, await users.GeneratePasswordResetTokenAsync(user)));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Resets the password, ends the lockout and (through the new security stamp) every session and refresh token.</summary>
+    public async Task<IdentityResult> ResetPasswordAsync(Guid userId, string code, string password)
+    {
+        if (await users.FindByIdAsync(userId.ToString()) is not { IsDisabled: false } user)
+        {
+            return IdentityResult.Failed(new IdentityErrorDescriber().InvalidToken());
+        }
+
+        var result = await users.ResetPasswordAsync(user, code, password);
+        if (result.Succeeded)
+        {
+            await users.SetLockoutEndDateAsync(user, null);
+            await users.ResetAccessFailedCountAsync(user);
+        }
+
+        return result;
+    }
+
+    public async Task<IdentityResult> ConfirmEmailAsync(Guid userId, string code)
+    {
+        if (await users.FindByIdAsync(userId.ToString()) is not { } user)
+        {
+            return IdentityResult.Failed(new IdentityErrorDescriber().InvalidToken());
+        }
+
+        return await users.ConfirmEmailAsync(user, code);
+    }
+
+    public async Task<IdentityResult> UpdateProfileAsync(User user, ProfileChange change)
+    {
+        user.Name = Clean(change.Name);
+        user.GivenName = Clean(change.GivenName);
+        user.FamilyName = Clean(change.FamilyName);
+        user.Company = Clean(change.Company);
+        return await users.UpdateAsync(user);
+    }
+
+    /// <summary>
+    /// Blocks every login and revokes every token, authorization and session of the user, at once
+    /// (sessions through the new security stamp, checked by cookies every minute and by the token endpoint always).
+    /// </summary>
+    public async Task<bool> DisableAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await users.FindByIdAsync(userId.ToString()) is not { } user)
+        {
+            return false;
+        }
+
+        user.IsDisabled = true;
+        user.DisabledAt = time.GetUtcNow().UtcDateTime;
+        var updated = await users.UpdateSecurityStampAsync(user);
+        if (!updated.Succeeded)
+        {
+            return false;
+        }
+
+        await tokens.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
+        await authorizations.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Log.Disabled(logger, user.Id);
+        return true;
+    }
+
+    /// <summary>Restores the same account; its old tokens stay revoked.</summary>
+    public async Task<bool> EnableAsync(Guid userId)
+    {
+        if (await users.FindByIdAsync(userId.ToString()) is not { } user)
+        {
+            return false;
+        }
+
+        user.IsDisabled = false;
+        user.DisabledAt = null;
+        var updated = await users.UpdateAsync(user);
+        Log.Enabled(logger, user.Id);
+        return updated.Succeeded;
+    }
+
+    public async Task RecordLoginAsync(User user)
+    {
+        user.LastLoginAt = time.GetUtcNow().UtcDateTime;
+        await users.UpdateAsync(user);
+    }
+
+    internal User NewUser(string email) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        Email = email.Trim(),
+        // Identity needs a user name; it is the e-mail and is never shown or asked for.
+        UserName = email.Trim(),
+        CreatedAt = time.GetUtcNow().UtcDateTime,
+    };
+
+    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static partial class Log
+    {
+        [LoggerMessage(2001, LogLevel.Information, "User {UserId} signed up")]
+        public static partial void SignedUp(ILogger logger, Guid userId);
+
+        [LoggerMessage(2002, LogLevel.Information, "User {UserId} disabled; tokens and sessions revoked")]
+        public static partial void Disabled(ILogger logger, Guid userId);
+
+        [LoggerMessage(2003, LogLevel.Information, "User {UserId} enabled")]
+        public static partial void Enabled(ILogger logger, Guid userId);
+    }
+}
+
+public sealed record ProfileChange(string? Name, string? GivenName, string? FamilyName, string? Company);

@@ -1,0 +1,93 @@
+using System.Security.Cryptography.X509Certificates;
+using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Hosting;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OrgIdentity.Server.Connect;
+
+internal static class ConnectExtensions
+{
+    public static IHostApplicationBuilder AddConnect(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<List<ClientOptions>>().BindConfiguration(ClientOptions.Section);
+
+        var host = builder.Configuration.GetSection(OrgIdentityOptions.Section).Get<OrgIdentityOptions>() ?? new();
+        var tokens = builder.Configuration.GetSection(TokenOptions.Section).Get<TokenOptions>() ?? new();
+        var environment = builder.Environment;
+        var dataDirectory = DataDirectory.Resolve(builder.Configuration, environment);
+
+        builder.Services.AddOpenIddict()
+            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<OrgIdentityDbContext>().ReplaceDefaultEntities<Guid>())
+            .AddServer(options =>
+            {
+                // Explicit, so every replica and every proxy hop agrees on it.
+                options.SetIssuer(host.IssuerUri);
+                options.SetAuthorizationEndpointUris("connect/authorize")
+                    .SetTokenEndpointUris("connect/token")
+                    .SetDeviceAuthorizationEndpointUris("connect/device")
+                    .SetEndUserVerificationEndpointUris("connect/verify")
+                    .SetIntrospectionEndpointUris("connect/introspect")
+                    .SetRevocationEndpointUris("connect/revoke")
+                    .SetUserInfoEndpointUris("connect/userinfo")
+                    .SetEndSessionEndpointUris("connect/logout");
+
+                options.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange()
+                    .AllowRefreshTokenFlow()
+                    .AllowClientCredentialsFlow()
+                    .AllowDeviceAuthorizationFlow();
+                // S256 only: "plain" gives no protection against a stolen code.
+                options.Configure(settings => settings.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+
+                options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess,
+                    ConnectClaims.OrganizationsScope, ConnectClaims.ApiScope);
+                options.RegisterClaims(ConnectClaims.Registered);
+
+                options.SetAccessTokenLifetime(TimeSpan.FromMinutes(tokens.AccessTokenMinutes))
+                    .SetRefreshTokenLifetime(TimeSpan.FromDays(tokens.RefreshTokenDays));
+                // Applications validate our access tokens with standard JWT libraries: sign, do not encrypt.
+                options.DisableAccessTokenEncryption();
+
+                if (environment.IsDevelopment())
+                {
+                    options.AddSigningCertificate(SigningCertificates.LoadOrCreateDevelopment(dataDirectory, "signing", X509KeyUsageFlags.DigitalSignature))
+                        .AddEncryptionCertificate(SigningCertificates.LoadOrCreateDevelopment(dataDirectory, "encryption", X509KeyUsageFlags.KeyEncipherment));
+                }
+                else
+                {
+                    throw new InvalidOperationException(
+                        "No signing or encryption certificate is configured. Outside Development, OrgIdentity needs certificates from files " +
+                        "(OrgIdentity:Keys:Signing and OrgIdentity:Keys:Encryption), which this version does not load yet: run with " +
+                        "ASPNETCORE_ENVIRONMENT=Development for now.");
+                }
+
+                var aspNetCore = options.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableEndUserVerificationEndpointPassthrough()
+                    .EnableStatusCodePagesIntegration();
+                if (environment.IsDevelopment())
+                {
+                    // http://localhost:5080 for the newcomer; everywhere else HTTPS is required.
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+
+                // POSTed authorization requests become request_uri GETs, so the page sees one shape.
+                options.EnableAuthorizationRequestCaching();
+            })
+            .AddValidation(options =>
+            {
+                options.UseLocalServer();
+                options.UseAspNetCore();
+                options.AddAudiences(ConnectClaims.ApiAudience);
+                // Revoked authorizations (disabled users) stop API access at once.
+                options.EnableAuthorizationEntryValidation();
+            });
+
+        builder.Services.AddScoped<ConfiguredClients>();
+        builder.Services.AddHostedService<TokenPruning>();
+        return builder;
+    }
+}

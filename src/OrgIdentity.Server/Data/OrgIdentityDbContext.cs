@@ -1,0 +1,45 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.EntityFrameworkCore.Models;
+using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Email;
+
+namespace OrgIdentity.Server.Data;
+
+/// <summary>
+/// The one model: Identity, OpenIddict (Guid keys), the Data Protection key ring and our features.
+/// Each database provider has a small subclass with its own migrations (Data/Migrations/&lt;Provider&gt;).
+/// </summary>
+public abstract class OrgIdentityDbContext(DbContextOptions options)
+    : IdentityDbContext<User, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
+{
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict<Guid>();
+        builder.ApplyConfigurationsFromAssembly(typeof(OrgIdentityDbContext).Assembly);
+
+        // OpenIddict indexes neither date; pruning filters on both.
+        builder.Entity<OpenIddictEntityFrameworkCoreToken<Guid>>(token =>
+        {
+            token.HasIndex(t => t.CreationDate);
+            token.HasIndex(t => t.ExpirationDate);
+        });
+    }
+}
+
+public sealed class SqliteOrgIdentityDbContext(DbContextOptions<SqliteOrgIdentityDbContext> options)
+    : OrgIdentityDbContext(options)
+{
+    // SQLite stores DateTimeOffset as text, which cannot be compared or sorted (Identity's LockoutEnd).
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder) =>
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<Microsoft.EntityFrameworkCore.Storage.ValueConversion.DateTimeOffsetToBinaryConverter>();
+}
+
+public sealed class PostgreSqlOrgIdentityDbContext(DbContextOptions<PostgreSqlOrgIdentityDbContext> options)
+    : OrgIdentityDbContext(options);

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.HttpOverrides;
+using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Connect;
+using OrgIdentity.Server.Data;
+
+namespace OrgIdentity.Server.Hosting;
+
+internal static class HostingExtensions
+{
+    public static IHostApplicationBuilder AddHosting(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OrgIdentityOptions>().BindConfiguration(OrgIdentityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddRazorPages();
+
+        // The key ring lives in the database, so every replica reads cookies, reset links and setup links of the others.
+        builder.Services.AddDataProtection().SetApplicationName("OrgIdentity").PersistKeysToDbContext<OrgIdentityDbContext>();
+
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
+        builder.AddHealth();
+        return builder;
+    }
+
+    public static WebApplication UseHosting(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.UseExceptionHandler();
+        app.UseSecurityHeaders();
+        // JSON APIs answer problem details; pages (and OpenIddict's errors at /connect/authorize) get the error page.
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/error"));
+        app.UseConnectRequestLimits();
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseRateLimiter();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    /// <summary>What runs once before the server listens: migrations, configured clients, the first admin.</summary>
+    public static async Task PrepareAsync(this WebApplication app)
+    {
+        var stopping = app.Lifetime.ApplicationStopping;
+        await app.Services.MigrateDatabaseAsync(stopping);
+        await using var scope = app.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<ConfiguredClients>().SyncAsync(stopping);
+        await scope.ServiceProvider.GetRequiredService<BootstrapAdmin>().RunAsync(Console.Out, stopping);
+    }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrgIdentity.Server.Hosting;
+
+/// <summary>The top of the <c>OrgIdentity</c> section: what every feature needs to know about the host.</summary>
+public sealed class OrgIdentityOptions
+{
+    public const string Section = "OrgIdentity";
+
+    /// <summary>The public URL of this server, the same on every replica (tokens' <c>iss</c>, links in e-mails).</summary>
+    [Required]
+    public string Issuer { get; set; } = "http://localhost:5080/";
+
+    /// <summary>Where the SQLite file, development keys and picked-up e-mails go.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "./data";
+
+    public Uri IssuerUri => new(Issuer.EndsWith('/') ? Issuer : Issuer + "/", UriKind.Absolute);
+
+    /// <summary>An absolute link to a path of this server, for e-mails and the console.</summary>
+    public string Link(string pathAndQuery) => new Uri(IssuerUri, pathAndQuery.TrimStart('/')).ToString();
+}
+
+/// <summary><c>OrgIdentity:RateLimits</c>.</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "OrgIdentity:RateLimits";
+
+    [Range(1, 100_000)]
+    public int SignInPerMinute { get; set; } = 10;
+}
+
+/// <summary>Resolves <c>OrgIdentity:DataDirectory</c> once, relative to the content root, and creates it.</summary>
+public static class DataDirectory
+{
+    public static string Resolve(IConfiguration configuration, IHostEnvironment environment)
+    {
+        var configured = configuration[$"{OrgIdentityOptions.Section}:{nameof(OrgIdentityOptions.DataDirectory)}"] ?? "./data";
+        // Relative to the working directory, so `dotnet run --project src/OrgIdentity.Server` uses ./data of the checkout.
+        var path = Path.GetFullPath(configured);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}

@@ -1,0 +1,78 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using OrgIdentity.Server.Accounts;
+
+namespace OrgIdentity.Server.Pages.Account;
+
+/// <summary>"User settings": the person's own name and company.</summary>
+[Authorize]
+public sealed class ProfileModel(UserManager<User> users, SignInManager<User> signIn, AccountsService accounts) : PageModel
+{
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    [TempData]
+    public string? StatusMessage { get; set; }
+
+    public string Email { get; private set; } = "";
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (await users.GetUserAsync(User) is not { } user)
+        {
+            return Challenge();
+        }
+
+        Email = user.Email ?? "";
+        Input = new InputModel { Name = user.Name, GivenName = user.GivenName, FamilyName = user.FamilyName, Company = user.Company };
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (await users.GetUserAsync(User) is not { } user)
+        {
+            return Challenge();
+        }
+
+        Email = user.Email ?? "";
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var result = await accounts.UpdateProfileAsync(user, new ProfileChange(Input.Name, Input.GivenName, Input.FamilyName, Input.Company));
+        if (!result.Succeeded)
+        {
+            foreach (var error in result.Errors)
+            {
+                ModelState.AddModelError(string.Empty, error.Description);
+            }
+
+            return Page();
+        }
+
+        // The cookie carries the display name; issue a fresh one.
+        await signIn.RefreshSignInAsync(user);
+        StatusMessage = "Your settings have been saved.";
+        return RedirectToPage();
+    }
+
+    public sealed class InputModel
+    {
+        [StringLength(200)]
+        public string? Name { get; set; }
+
+        [StringLength(100), Display(Name = "Given name")]
+        public string? GivenName { get; set; }
+
+        [StringLength(100), Display(Name = "Family name")]
+        public string? FamilyName { get; set; }
+
+        [StringLength(200)]
+        public string? Company { get; set; }
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using OpenIddict.Abstractions;
+using OpenIddict.Server.AspNetCore;
+using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Connect;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OrgIdentity.Server.Pages.Connect;
+
+/// <summary>
+/// The authorization endpoint (passthrough). OpenIddict has validated the client, redirect URI, scopes and
+/// PKCE; this page signs the user in if needed (prompt and max_age honoured), asks for consent when the
+/// client is Explicit, and issues the code.
+/// </summary>
+public sealed class AuthorizeModel(
+    IOpenIddictApplicationManager applications,
+    IOpenIddictAuthorizationManager authorizations,
+    UserManager<User> users,
+    SignInManager<User> signIn,
+    TimeProvider time) : PageModel
+{
+    // OpenIddict 7 no longer rewrites prompt: this flag says "the user has just signed in for this request".
+    private const string FreshLoginFlag = "IgnoreAuthenticationChallenge";
+
+    public string ApplicationName { get; private set; } = "";
+    public IReadOnlyList<string> ScopeDescriptions { get; private set; } = [];
+
+    public Task<IActionResult> OnGetAsync() => HandleAsync(consented: false);
+
+    public Task<IActionResult> OnPostAsync() =>
+        Request.Form.ContainsKey("submit.Deny")
+            ? Task.FromResult<IActionResult>(Reject(Errors.AccessDenied, "The user denied the request."))
+            : HandleAsync(consented: Request.Form.ContainsKey("submit.Accept"));
+
+    private async Task<IActionResult> HandleAsync(bool consented)
+    {
+        var request = HttpContext.GetOpenIddictServerRequest()
+            ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
+
+        var session = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var user = session.Succeeded ? await users.GetUserAsync(session.Principal) : null;
+        if (user is { IsDisabled: true })
+        {
+            // The cookie may outlive the disable by up to a minute; this endpoint does not wait for it.
+            await signIn.SignOutAsync();
+            user = null;
+        }
+
+        if (user is null || NeedsFreshLogin(request, session))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Reject(Errors.LoginRequired, "The user is not signed in.");
+            }
+
+            TempData[FreshLoginFlag] = true;
+            return Challenge(new AuthenticationProperties { RedirectUri = Request.PathBase + Request.Path + RequestQuery() },
+                IdentityConstants.ApplicationScheme);
+        }
+
+        var application = await applications.FindByClientIdAsync(request.ClientId!, HttpContext.RequestAborted)
+            ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
+        var applicationId = await applications.GetIdAsync(application, HttpContext.RequestAborted);
+        var consentType = await applications.GetConsentTypeAsync(application, HttpContext.RequestAborted);
+
+        var granted = await authorizations.FindAsync(
+            subject: user.Id.ToString(), client: applicationId, status: Statuses.Valid, type: AuthorizationTypes.Permanent,
+            scopes: request.GetScopes(), cancellationToken: HttpContext.RequestAborted).ToListAsync(HttpContext.RequestAborted);
+
+        var mayIssue = consentType == ConsentTypes.Implicit
+            || consented
+            || (granted.Count > 0 && !request.HasPromptValue(PromptValues.Consent));
+        if (!mayIssue)
+        {
+            if (consentType == ConsentTypes.External || request.HasPromptValue(PromptValues.None))
+            {
+                return Reject(Errors.ConsentRequired, "The user has not allowed this application.");
+            }
+
+            ApplicationName = await applications.GetLocalizedDisplayNameAsync(application, HttpContext.RequestAborted) ?? request.ClientId!;
+            ScopeDescriptions = request.GetScopes().Select(Describe).ToList();
+            return Page();
+        }
+
+        var principal = ConnectClaims.ForUser(user, request.GetScopes(), session.Properties?.IssuedUtc ?? time.GetUtcNow());
+
+        // One permanent authorization per user and client remembers the consent.
+        var authorization = granted.LastOrDefault() ?? await authorizations.CreateAsync(
+            principal, user.Id.ToString(), applicationId!, AuthorizationTypes.Permanent, principal.GetScopes(), HttpContext.RequestAborted);
+        principal.SetAuthorizationId(await authorizations.GetIdAsync(authorization, HttpContext.RequestAborted));
+
+        return SignIn(principal, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    private bool NeedsFreshLogin(OpenIddictRequest request, AuthenticateResult session)
+    {
+        if (TempData[FreshLoginFlag] is true)
+        {
+            return false;
+        }
+
+        if (request.HasPromptValue(PromptValues.Login))
+        {
+            return true;
+        }
+
+        // OIDC Core §3.1.2.1: max_age bounds how long ago the user actually authenticated.
+        return request.MaxAge is { } maxAge
+            && (session.Properties?.IssuedUtc is not { } issued || time.GetUtcNow() - issued > TimeSpan.FromSeconds(maxAge));
+    }
+
+    private QueryString RequestQuery() => Request.HasFormContentType
+        ? QueryString.Create(Request.Form.Where(p => p.Key is not ("__RequestVerificationToken" or "submit.Accept" or "submit.Deny")))
+        : Request.QueryString;
+
+    private ForbidResult Reject(string error, string description) =>
+        Forbid(ConnectEndpoints.ErrorProperties(error, description), OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+
+    internal static string Describe(string scope) => scope switch
+    {
+        Scopes.OpenId => "Know who you are",
+        Scopes.Profile => "See your name and company",
+        Scopes.Email => "See your e-mail address",
+        Scopes.OfflineAccess => "Stay signed in when you are away",
+        ConnectClaims.OrganizationsScope => "See the organizations you belong to and your roles in them",
+        ConnectClaims.ApiScope => "Use the OrgIdentity administration API as you",
+        _ => $"Use \"{scope}\"",
+    };
+}
