@@ -1,0 +1,108 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace OrgIdentity.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server in-process (TestServer) on a real database of its own: a SQLite file in a temporary
+/// data directory, or a fresh PostgreSQL database. Time is a <see cref="FakeTimeProvider"/> that starts at
+/// the real now and moves only when a test advances it. E-mails land in <see cref="Mail"/>.
+/// </summary>
+public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminEmail = "admin@test.example";
+    public const string AdminPassword = "admin-password-1";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    protected OrgIdentityApp(TestDatabase database)
+    {
+        Database = database;
+        DataDirectory = Path.Combine(Path.GetTempPath(), "orgidentity-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DataDirectory);
+        Mail = new Mailbox(Path.Combine(DataDirectory, "mail"));
+        _settings = new Dictionary<string, string?>
+        {
+            ["OrgIdentity:Issuer"] = "https://localhost/",
+            ["OrgIdentity:DataDirectory"] = DataDirectory,
+            ["OrgIdentity:Database:Provider"] = database.Provider,
+            ["ConnectionStrings:OrgIdentity"] = database.ConnectionString(DataDirectory),
+            ["OrgIdentity:Bootstrap:AdminEmail"] = AdminEmail,
+            ["OrgIdentity:Bootstrap:AdminPassword"] = AdminPassword,
+            ["OrgIdentity:Email:PollSeconds"] = "0.2",
+            ["OrgIdentity:Email:RetryBaseSeconds"] = "30",
+            // Tests share one client address; the rate limit has its own test with its own limit.
+            ["OrgIdentity:RateLimits:SignInPerMinute"] = "100000",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error",
+        };
+        foreach (var (key, value) in TestClients.Settings)
+        {
+            _settings[key] = value;
+        }
+    }
+
+    public TestDatabase Database { get; }
+    public string DataDirectory { get; }
+    public Mailbox Mail { get; }
+    public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>Changes a setting; only before the server starts (the first client or service use).</summary>
+    public OrgIdentityApp With(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>A cookie-keeping client that does not follow redirects, on https://localhost.</summary>
+    public Browser CreateBrowser() => new(CreateClient(new WebApplicationFactoryClientOptions
+    {
+        BaseAddress = new Uri("https://localhost"),
+        AllowAutoRedirect = false,
+        HandleCookies = true,
+    }));
+
+    public virtual ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Time);
+            // Password hashing at production strength costs ~70 ms a check; tests make hundreds.
+            services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
+        });
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Database.DropAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a finishing background task; the temp folder is cleaned eventually.
+        }
+
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>The server on a SQLite file of its own.</summary>
+public sealed class SqliteApp() : OrgIdentityApp(TestDatabase.Sqlite());
+
+/// <summary>The server on a PostgreSQL database of its own (<c>ORGIDENTITY_TEST_POSTGRES</c>).</summary>
+public sealed class PostgreSqlApp() : OrgIdentityApp(TestDatabase.PostgreSql());
