@@ -18,11 +18,12 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
     public const string AdminPassword = "admin-password-1";
 
     private readonly Dictionary<string, string?> _settings;
+    private bool _handedOver;
 
-    protected OrgIdentityApp(TestDatabase database)
+    protected OrgIdentityApp(TestDatabase database, string? dataDirectory = null)
     {
         Database = database;
-        DataDirectory = Path.Combine(Path.GetTempPath(), "orgidentity-tests", Guid.NewGuid().ToString("N"));
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "orgidentity-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(DataDirectory);
         Mail = new Mailbox(Path.Combine(DataDirectory, "mail"));
         _settings = new Dictionary<string, string?>
@@ -58,6 +59,22 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
         return this;
     }
 
+    /// <summary>
+    /// A second server on the same database and data directory, as after a restart. Stop this one first;
+    /// the successor owns the data from then on.
+    /// </summary>
+    public OrgIdentityApp Restart()
+    {
+        _handedOver = true;
+        var successor = new RestartedApp(Database, DataDirectory);
+        foreach (var (key, value) in _settings)
+        {
+            successor._settings[key] = value;
+        }
+
+        return successor;
+    }
+
     /// <summary>A cookie-keeping client that does not follow redirects, on https://localhost.</summary>
     public Browser CreateBrowser() => new(CreateClient(new WebApplicationFactoryClientOptions
     {
@@ -87,6 +104,12 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (_handedOver)
+        {
+            GC.SuppressFinalize(this);
+            return;
+        }
+
         await Database.DropAsync();
         try
         {
@@ -100,6 +123,8 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
         GC.SuppressFinalize(this);
     }
 }
+
+internal sealed class RestartedApp(TestDatabase database, string dataDirectory) : OrgIdentityApp(database, dataDirectory);
 
 /// <summary>The server on a SQLite file of its own.</summary>
 public sealed class SqliteApp() : OrgIdentityApp(TestDatabase.Sqlite());
