@@ -3,7 +3,7 @@ using OrgIdentity.Server.Hosting;
 
 namespace OrgIdentity.Server.Data;
 
-internal static class DatabaseExtensions
+internal static partial class DatabaseExtensions
 {
     public const string ConnectionStringName = "OrgIdentity";
 
@@ -46,11 +46,37 @@ internal static class DatabaseExtensions
         }
 
         var db = scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>();
+        if (db.Database.IsSqlite())
+        {
+            await ReleaseStaleSqliteMigrationLockAsync(db, scope.ServiceProvider.GetRequiredService<ILoggerFactory>(), cancellationToken);
+        }
+
         await db.Database.MigrateAsync(cancellationToken);
         if (db.Database.IsSqlite())
         {
             // One writer at a time, readers never blocked; the setting persists in the file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A start killed during migration (Ctrl+C on the first run) leaves EF's lock row behind, and the next
+    /// start would wait for it forever. A SQLite file serves one server process, so a lock found here is stale.
+    /// </summary>
+    private static async Task ReleaseStaleSqliteMigrationLockAsync(OrgIdentityDbContext db, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var hasLockTable = await db.Database
+            .SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'")
+            .SingleAsync(cancellationToken) > 0;
+        if (hasLockTable && await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsLock\"", cancellationToken) > 0)
+        {
+            Log.StaleMigrationLockReleased(loggers.CreateLogger(typeof(DatabaseExtensions).FullName!));
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(4001, LogLevel.Warning, "An earlier start was interrupted during migration; its SQLite migration lock was released")]
+        public static partial void StaleMigrationLockReleased(ILogger logger);
     }
 }

@@ -36,7 +36,7 @@ public static class DataDirectory
     public static string Resolve(IConfiguration configuration, IHostEnvironment environment)
     {
         var configured = configuration[$"{OrgIdentityOptions.Section}:{nameof(OrgIdentityOptions.DataDirectory)}"] ?? "./data";
-        // Relative to the working directory, so `dotnet run --project src/OrgIdentity.Server` uses ./data of the checkout.
+        // Relative to the working directory (dotnet run starts in the project folder; its launch profile points here at ./data of the checkout).
         var path = Path.GetFullPath(configured);
         Directory.CreateDirectory(path);
         return path;
