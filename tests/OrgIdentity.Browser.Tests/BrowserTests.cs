@@ -1,0 +1,118 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace OrgIdentity.Browser.Tests;
+
+/// <summary>
+/// Base of the browser test classes: a fresh browser context (own cookies) and page per test, and every console
+/// error and uncaught page error collected, so a page broken by the Content-Security-Policy (inline script or
+/// style) fails the test. Without Chromium each test is skipped, saying why, or fails when <c>CI</c> is set:
+/// xunit reports a skip only from the test class, not from a fixture.
+/// </summary>
+public abstract partial class BrowserTests(BrowserApp app) : IAsyncLifetime
+{
+    private readonly List<string> _errors = [];
+    private IBrowserContext? _context;
+
+    protected BrowserApp App { get; } = app;
+    protected IPage Page { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (App.Browser is null)
+        {
+            var reason = $"Browser tests need Chromium at {BrowserApp.ChromiumPath} (apt-get install chromium); .ci/run installs it.";
+            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")))
+            {
+                Assert.Fail(reason + " CI is set, so a missing browser is a failure.");
+            }
+
+            Assert.Skip(reason);
+        }
+
+        _context = await App.Browser.NewContextAsync(new() { IgnoreHTTPSErrors = true, BaseURL = App.Address.ToString() });
+        _context.SetDefaultTimeout(30_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
+        Page = await _context.NewPageAsync();
+        Page.Console += (_, message) =>
+        {
+            // The server has no /favicon.ico; Chromium asks for it after some page loads and logs the 404.
+            if (message.Type == "error" && !message.Location.Contains("/favicon.ico", StringComparison.Ordinal))
+            {
+                lock (_errors)
+                {
+                    _errors.Add($"console on {Page.Url}: {message.Text} ({message.Location})");
+                }
+            }
+        };
+        Page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                lock (_errors)
+                {
+                    _errors.Add($"HTTP {response.Status} for {response.Request.Method} {response.Url}");
+                }
+            }
+        };
+        Page.PageError += (_, error) =>
+        {
+            lock (_errors)
+            {
+                _errors.Add($"page error on {Page.Url}: {error}");
+            }
+        };
+    }
+
+    /// <summary>No page so far logged an error (a CSP violation shows up as one), threw, or answered 4xx/5xx.</summary>
+    protected void AssertNoConsoleErrors()
+    {
+        lock (_errors)
+        {
+            Assert.True(_errors.Count == 0, string.Join(Environment.NewLine, _errors));
+        }
+    }
+
+    /// <summary>Signs in on the login page the browser is on.</summary>
+    protected async Task SignInAsync(string email, string password)
+    {
+        await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync("Sign in");
+        await Page.GetByLabel("E-mail", new() { Exact = true }).FillAsync(email);
+        await Page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
+        await Page.Locator("main").GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+    }
+
+    /// <summary>Waits for the e-mail to <paramref name="to"/> in the server's pickup directory and returns its first link to <paramref name="path"/>.</summary>
+    protected async Task<string> WaitForMailLinkAsync(string to, string path)
+    {
+        var mail = Path.Combine(App.DataDirectory, "mail");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var texts = Directory.Exists(mail) ? Directory.GetFiles(mail, "*.eml").Select(File.ReadAllText) : [];
+            var link = texts.Where(t => t.Contains($"\r\nTo: {to}\r\n", StringComparison.OrdinalIgnoreCase))
+                .SelectMany(t => LinkPattern().Matches(t)).Select(m => m.Value)
+                .FirstOrDefault(l => new Uri(l).AbsolutePath.Equals(path, StringComparison.OrdinalIgnoreCase));
+            if (link is not null)
+            {
+                return link;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No e-mail to {to} with a link to {path} arrived in {mail}.");
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_context is not null)
+        {
+            await _context.DisposeAsync();
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    [GeneratedRegex(@"https?://\S+")]
+    private static partial Regex LinkPattern();
+}
