@@ -35,6 +35,7 @@ internal static class AccountsExtensions
                 options.ClaimsIdentity.EmailClaimType = OpenIddictConstants.Claims.Email;
             })
             .AddEntityFrameworkStores<OrgIdentityDbContext>()
+            .AddUserManager<OrgIdentityUserManager>()
             .AddSignInManager<OrgIdentitySignInManager>()
             .AddClaimsPrincipalFactory<UserClaimsFactory>()
             .AddDefaultTokenProviders();

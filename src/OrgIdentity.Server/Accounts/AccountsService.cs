@@ -81,7 +81,8 @@ public sealed partial class AccountsService(
 
     public async Task<IdentityResult> ConfirmEmailAsync(Guid userId, string code)
     {
-        if (await users.FindByIdAsync(userId.ToString()) is not { } user)
+        // Identity's confirmation token stays valid after use; a confirmed address makes the link spent.
+        if (await users.FindByIdAsync(userId.ToString()) is not { EmailConfirmed: false } user)
         {
             return IdentityResult.Failed(new IdentityErrorDescriber().InvalidToken());
         }

@@ -39,6 +39,13 @@ internal static class UsersEndpoints
             return NotPlatformAdmin();
         }
 
+        if (CallerId(context) == id)
+        {
+            // A platform admin who disables themselves may leave nobody able to undo it.
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                detail: "You cannot disable your own account; ask another platform admin.");
+        }
+
         return await accounts.DisableAsync(id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
@@ -56,7 +63,10 @@ internal static class UsersEndpoints
     private static ProblemHttpResult NotPlatformAdmin() =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only platform admins may manage accounts.");
 
+    private static Guid? CallerId(HttpContext context) =>
+        Guid.TryParse(context.User.GetClaim(OpenIddictConstants.Claims.Subject), out var userId) ? userId : null;
+
     private static async Task<bool> IsPlatformAdminAsync(HttpContext context, OrgIdentityDbContext db, CancellationToken cancellationToken) =>
-        Guid.TryParse(context.User.GetClaim(OpenIddictConstants.Claims.Subject), out var userId)
+        CallerId(context) is { } userId
         && await db.Users.AnyAsync(u => u.Id == userId && u.IsPlatformAdmin && !u.IsDisabled, cancellationToken);
 }

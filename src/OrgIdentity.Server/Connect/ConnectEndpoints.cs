@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
@@ -31,6 +32,12 @@ internal static class ConnectEndpoints
 
         if (request.IsClientCredentialsGrantType())
         {
+            // An ID token says a person signed in (OpenID Connect Core §2); with client credentials nobody did.
+            if (request.HasScope(Scopes.OpenId))
+            {
+                return Reject(Errors.InvalidScope, "The openid scope cannot be used with the client credentials grant.");
+            }
+
             // Clients declared in configuration; service accounts (organization-owned) come with a later issue.
             var application = await applications.FindByClientIdAsync(request.ClientId!, context.RequestAborted)
                 ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
@@ -132,6 +139,13 @@ internal static class ConnectRequestLimits
                     [Parameters.ErrorDescription] = "The request is too large.",
                 }, context.RequestAborted);
                 return;
+            }
+
+            // A chunked body has no Content-Length: cap what may be read instead.
+            if (context.Request.Path.StartsWithSegments("/connect")
+                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = MaxBodyBytes;
             }
 
             await next(context);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using OrgIdentity.Server.Data;
+using OpenIddict.Server;
 using OrgIdentity.Server.Hosting;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -15,7 +16,7 @@ internal static class ConnectExtensions
         var host = builder.Configuration.GetSection(OrgIdentityOptions.Section).Get<OrgIdentityOptions>() ?? new();
         var tokens = builder.Configuration.GetSection(TokenOptions.Section).Get<TokenOptions>() ?? new();
         var environment = builder.Environment;
-        var dataDirectory = DataDirectory.Resolve(builder.Configuration, environment);
+        var dataDirectory = DataDirectory.Resolve(builder.Configuration);
 
         builder.Services.AddOpenIddict()
             .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<OrgIdentityDbContext>().ReplaceDefaultEntities<Guid>())
@@ -74,6 +75,21 @@ internal static class ConnectExtensions
                     aspNetCore.DisableTransportSecurityRequirement();
                 }
 
+                // RFC 6749 §5.2 / §4.1.2.1: a scope the client is not registered for is invalid_scope
+                // (OpenIddict's own check answers invalid_request); these run just before it.
+                options.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(handler => handler
+                    .UseScopedHandler<RejectUnpermittedScopes>()
+                    .SetOrder(OpenIddictServerHandlers.Exchange.ValidateScopePermissions.Descriptor.Order - 1)
+                    .SetType(OpenIddictServerHandlerType.Custom));
+                options.AddEventHandler<OpenIddictServerEvents.ValidateDeviceAuthorizationRequestContext>(handler => handler
+                    .UseScopedHandler<RejectUnpermittedScopes>()
+                    .SetOrder(OpenIddictServerHandlers.Device.ValidateScopePermissions.Descriptor.Order - 1)
+                    .SetType(OpenIddictServerHandlerType.Custom));
+                options.AddEventHandler<OpenIddictServerEvents.ValidateAuthorizationRequestContext>(handler => handler
+                    .UseScopedHandler<RejectUnpermittedScopes>()
+                    .SetOrder(OpenIddictServerHandlers.Authentication.ValidateScopePermissions.Descriptor.Order - 1)
+                    .SetType(OpenIddictServerHandlerType.Custom));
+
                 // POSTed authorization requests become request_uri GETs, so the page sees one shape.
                 options.EnableAuthorizationRequestCaching();
             })
@@ -82,7 +98,9 @@ internal static class ConnectExtensions
                 options.UseLocalServer();
                 options.UseAspNetCore();
                 options.AddAudiences(ConnectClaims.ApiAudience);
-                // Revoked authorizations (disabled users) stop API access at once.
+                // A revoked token or authorization (a disabled user, /connect/revoke) stops API access at once.
+                // Token-entry validation is what resolves a token's authorization, so both are needed.
+                options.EnableTokenEntryValidation();
                 options.EnableAuthorizationEntryValidation();
             });
 

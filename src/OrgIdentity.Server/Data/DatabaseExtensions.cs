@@ -17,7 +17,7 @@ internal static partial class DatabaseExtensions
         switch (options.Provider)
         {
             case DatabaseProvider.Sqlite:
-                connectionString ??= $"Data Source={Path.Combine(DataDirectory.Resolve(builder.Configuration, builder.Environment), "orgidentity.db")}";
+                connectionString ??= $"Data Source={Path.Combine(DataDirectory.Resolve(builder.Configuration), "orgidentity.db")}";
                 builder.Services.AddDbContext<OrgIdentityDbContext, SqliteOrgIdentityDbContext>(o => o.UseSqlite(connectionString));
                 break;
             case DatabaseProvider.PostgreSql:

@@ -20,9 +20,9 @@ public sealed class PickupDirectoryTransport : IEmailTransport
     private readonly string _from;
     private readonly TimeProvider _time;
 
-    public PickupDirectoryTransport(IOptions<EmailOptions> options, IConfiguration configuration, IHostEnvironment environment, TimeProvider time)
+    public PickupDirectoryTransport(IOptions<EmailOptions> options, IConfiguration configuration, TimeProvider time)
     {
-        var dataDirectory = DataDirectory.Resolve(configuration, environment);
+        var dataDirectory = DataDirectory.Resolve(configuration);
         _directory = options.Value.PickupDirectory is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
             : Path.Combine(dataDirectory, "mail");

@@ -30,10 +30,10 @@ public sealed class RateLimitOptions
     public int SignInPerMinute { get; set; } = 10;
 }
 
-/// <summary>Resolves <c>OrgIdentity:DataDirectory</c> once, relative to the content root, and creates it.</summary>
+/// <summary>Resolves <c>OrgIdentity:DataDirectory</c> and creates it.</summary>
 public static class DataDirectory
 {
-    public static string Resolve(IConfiguration configuration, IHostEnvironment environment)
+    public static string Resolve(IConfiguration configuration)
     {
         var configured = configuration[$"{OrgIdentityOptions.Section}:{nameof(OrgIdentityOptions.DataDirectory)}"] ?? "./data";
         // Relative to the working directory (dotnet run starts in the project folder; its launch profile points here at ./data of the checkout).

@@ -31,7 +31,13 @@ public sealed class SetupModel(BootstrapAdmin bootstrap, UserManager<User> users
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         Valid = await bootstrap.IsSetupTokenValidAsync(Token, cancellationToken);
-        if (!Valid || !ModelState.IsValid)
+        if (!Valid)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
+        if (!ModelState.IsValid)
         {
             return Page();
         }

@@ -45,14 +45,21 @@ public sealed class VerifyModel(
 
     public async Task<IActionResult> OnPostAsync()
     {
+        // OpenIddict can only reject a device request it has resolved: check the code before either answer.
+        var device = await AuthenticateDeviceAsync();
+        if (device is null)
+        {
+            CodeRejected = true;
+            return Page();
+        }
+
         if (Request.Form.ContainsKey("submit.Deny"))
         {
             return Forbid(new AuthenticationProperties { RedirectUri = "/connect/verified?denied=true" },
                 OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
-        var device = await AuthenticateDeviceAsync();
-        if (device is null || await users.GetUserAsync(User) is not { IsDisabled: false } user)
+        if (await users.GetUserAsync(User) is not { IsDisabled: false } user)
         {
             CodeRejected = true;
             return Page();

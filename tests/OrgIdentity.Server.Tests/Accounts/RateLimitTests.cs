@@ -1,0 +1,98 @@
+using System.Net;
+using OrgIdentity.Server.Tests.Infrastructure;
+
+namespace OrgIdentity.Server.Tests.Accounts;
+
+/// <summary>
+/// The per-address limit on the forms that check a password or send e-mail. Each test has a server of its own
+/// with a limit of 3 a minute (the limit counts per client address, and every test client has the same one).
+/// </summary>
+public abstract class RateLimitTests
+{
+    private const string Limit = "3";
+
+    protected abstract OrgIdentityApp NewApp();
+
+    private async Task<OrgIdentityApp> StartAsync()
+    {
+        var app = NewApp().With("OrgIdentity:RateLimits:SignInPerMinute", Limit);
+        try
+        {
+            await app.Database.EnsureAvailable();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        return app;
+    }
+
+    private static Task<HttpResponseMessage> WrongSignInAsync(Browser browser) =>
+        browser.SignInAsync($"nobody-{Guid.NewGuid():N}@example.com", "not-the-password");
+
+    [Fact]
+    public async Task The_fourth_sign_in_post_within_a_minute_gets_429()
+    {
+        await using var app = await StartAsync();
+        using var browser = app.CreateBrowser();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            var allowed = await WrongSignInAsync(browser);
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            Assert.Contains("Wrong e-mail or password.", await allowed.HtmlAsync(), StringComparison.Ordinal);
+        }
+
+        var limited = await browser.SignInAsync(OrgIdentityApp.AdminEmail, OrgIdentityApp.AdminPassword);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.Contains("Too many attempts", await limited.HtmlAsync(), StringComparison.Ordinal);
+        Assert.Null(limited.Headers.Location);
+    }
+
+    [Fact]
+    public async Task Viewing_the_login_page_is_never_limited()
+    {
+        await using var app = await StartAsync();
+        using var browser = app.CreateBrowser();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            await WrongSignInAsync(browser);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await WrongSignInAsync(browser)).StatusCode);
+
+        for (var view = 1; view <= 10; view++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/Account/Login")).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task The_sign_up_and_forgot_password_forms_count_against_the_same_limit()
+    {
+        await using var app = await StartAsync();
+        using var browser = app.CreateBrowser();
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await WrongSignInAsync(browser)).StatusCode);
+        }
+
+        var signUp = await browser.SignUpAsync("Mallory", $"mallory-{Guid.NewGuid():N}@example.com", Users.Password);
+        var forgot = await browser.ForgotPasswordAsync(OrgIdentityApp.AdminEmail);
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, signUp.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, forgot.StatusCode);
+    }
+}
+
+public sealed class RateLimitTestsOnSqlite : RateLimitTests
+{
+    protected override OrgIdentityApp NewApp() => new SqliteApp();
+}
+
+public sealed class RateLimitTestsOnPostgreSql : RateLimitTests
+{
+    protected override OrgIdentityApp NewApp() => new PostgreSqlApp();
+}
