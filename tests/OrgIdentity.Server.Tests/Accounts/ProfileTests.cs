@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Tests.Infrastructure;
 
 namespace OrgIdentity.Server.Tests.Accounts;
@@ -70,6 +73,25 @@ public abstract class ProfileTests(OrgIdentityApp app) : ServerTests(app)
 
         var html = await (await browser.FollowAsync(saved)).HtmlAsync();
         Assert.Contains("Augusta Ada King", AccountPages.Header(html), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_account_with_no_name_shows_its_legacy_user_name_in_the_header_and_in_tokens()
+    {
+        var user = await App.SignUpAsync("Ada Lovelace");
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            // Imported accounts arrive with only the user name of their old system.
+            await scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>().Users
+                .Where(u => u.Email == user.Email)
+                .ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, (string?)null).SetProperty(x => x.LegacyUserName, "alovelace"));
+        }
+
+        using var browser = await App.SignedInBrowserAsync(user);
+        var tokens = await App.TokensAsync(user, "openid profile");
+
+        Assert.Contains("alovelace", AccountPages.Header(await (await browser.GetAsync("/")).HtmlAsync()), StringComparison.Ordinal);
+        Assert.Equal("alovelace", Oidc.Jwt(tokens.IdToken!).GetClaim("name").Value);
     }
 
     [Fact]

@@ -30,6 +30,24 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task Development_keys_and_sessions_survive_a_restart()
+    {
+        var first = new SqliteApp();
+        var user = await first.SignUpAsync();
+        var tokens = await first.TokensAsync(user);
+        var keys = await first.CreateBrowser().Http.GetStringAsync("/.well-known/jwks");
+
+        await using var second = first.Restart();
+        await first.DisposeAsync();
+        using var browser = second.CreateBrowser();
+
+        Assert.Equal(keys, await browser.Http.GetStringAsync("/.well-known/jwks"));
+        // The refresh token was encrypted with the old process's keys; the same keys read it now.
+        var refreshed = (await Oidc.RefreshAsync(browser.Http, tokens.RefreshToken!, TestClients.CodeClient, TestClients.CodeSecret)).EnsureTokens();
+        Assert.Equal(Oidc.Jwt(tokens.AccessToken!).Subject, Oidc.Jwt(refreshed.AccessToken!).Subject);
+    }
+
+    [Fact]
     public async Task With_migrations_at_start_turned_off_the_server_runs_on_a_migrated_database()
     {
         var first = new SqliteApp();
