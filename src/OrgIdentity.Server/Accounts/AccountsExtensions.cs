@@ -20,6 +20,8 @@ internal static class AccountsExtensions
             .AddIdentity<User, IdentityRole<Guid>>(options =>
             {
                 options.User.RequireUniqueEmail = true;
+                // The user name is the e-mail: any character an address may hold is allowed (o'neil@...).
+                options.User.AllowedUserNameCharacters = string.Empty;
                 options.SignIn.RequireConfirmedEmail = true;
                 options.Password.RequiredLength = 8;
                 options.Password.RequireNonAlphanumeric = false;

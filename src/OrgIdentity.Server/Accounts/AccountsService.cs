@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Email;
@@ -25,6 +26,15 @@ public sealed partial class AccountsService(
     /// </summary>
     public async Task<IdentityResult> SignUpAsync(string name, string email, string password, CancellationToken cancellationToken)
     {
+        email = email.Trim();
+
+        // The password is judged before the address is looked up, so its errors cannot tell who has an account.
+        var weakPassword = await ValidatePasswordAsync(password);
+        if (!weakPassword.Succeeded)
+        {
+            return weakPassword;
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await users.FindByEmailAsync(email) is { } existing)
         {
@@ -36,10 +46,21 @@ public sealed partial class AccountsService(
 
         var user = NewUser(email);
         user.Name = name.Trim();
-        var created = await users.CreateAsync(user, password);
+        IdentityResult created;
+        try
+        {
+            created = await users.CreateAsync(user, password);
+        }
+        catch (DbUpdateException)
+        {
+            // A second sign-up for the same address raced this one past the lookup; the first one's e-mail is on its way.
+            return IdentityResult.Success;
+        }
+
         if (!created.Succeeded)
         {
-            return created;
+            // An address taken meanwhile looks like any other sign-up.
+            return created.Errors.All(e => e.Code is "DuplicateEmail" or "DuplicateUserName") ? IdentityResult.Success : created;
         }
 
         outbox.Enqueue(emails.Confirmation(user, await users.GenerateEmailConfirmationTokenAsync(user)));
@@ -47,6 +68,17 @@ public sealed partial class AccountsService(
         await transaction.CommitAsync(cancellationToken);
         Log.SignedUp(logger, user.Id);
         return IdentityResult.Success;
+    }
+
+    private async Task<IdentityResult> ValidatePasswordAsync(string password)
+    {
+        var errors = new List<IdentityError>();
+        foreach (var validator in users.PasswordValidators)
+        {
+            errors.AddRange((await validator.ValidateAsync(users, new User(), password)).Errors);
+        }
+
+        return errors.Count == 0 ? IdentityResult.Success : IdentityResult.Failed([.. errors]);
     }
 
     /// <summary>Sends a reset link when the address has an account; says nothing either way.</summary>
@@ -69,11 +101,13 @@ public sealed partial class AccountsService(
             return IdentityResult.Failed(new IdentityErrorDescriber().InvalidToken());
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync();
         var result = await users.ResetPasswordAsync(user, code, password);
         if (result.Succeeded)
         {
             await users.SetLockoutEndDateAsync(user, null);
             await users.ResetAccessFailedCountAsync(user);
+            await transaction.CommitAsync();
         }
 
         return result;

@@ -1,3 +1,5 @@
+using System.Data;
+using System.Data.Common;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
@@ -82,7 +84,8 @@ public sealed class BootstrapAdmin(
 
     public async Task<IdentityResult> CompleteSetupAsync(string token, string name, string email, string password, CancellationToken cancellationToken)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // Serializable: two people using the link at once must not both find "no platform admin yet".
+        await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.Serializable, cancellationToken);
         if (!await IsSetupTokenValidAsync(token, cancellationToken))
         {
             return IdentityResult.Failed(new IdentityError { Code = "SetupLinkInvalid", Description = "This setup link has expired or was already used." });
@@ -92,34 +95,72 @@ public sealed class BootstrapAdmin(
         user.Name = name.Trim();
         user.EmailConfirmed = true;
         user.IsPlatformAdmin = true;
-        var created = await users.CreateAsync(user, password);
-        if (created.Succeeded)
+        try
         {
-            await transaction.CommitAsync(cancellationToken);
-        }
+            var created = await users.CreateAsync(user, password);
+            if (created.Succeeded)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
 
-        return created;
+            return created;
+        }
+        catch (Exception exception) when (exception is DbUpdateException or DbException)
+        {
+            // The other use of the link won (a serialization failure or a duplicate e-mail).
+            return IdentityResult.Failed(new IdentityError { Code = "SetupLinkInvalid", Description = "This setup link has expired or was already used." });
+        }
     }
 
     private async Task<string?> EnsureConfiguredAdminAsync(string email, string password)
     {
         if (await users.FindByEmailAsync(email) is { } existing)
         {
-            // The password is only set when the account is made; later changes belong to its owner.
-            if (!existing.IsPlatformAdmin || !existing.EmailConfirmed)
+            if (existing.IsPlatformAdmin && existing.EmailConfirmed)
             {
-                existing.IsPlatformAdmin = true;
-                existing.EmailConfirmed = true;
-                await users.UpdateAsync(existing);
+                // Made at an earlier start: its password belongs to its owner now.
+                return null;
             }
 
-            return null;
+            if (!existing.EmailConfirmed)
+            {
+                // Whoever signed up with this address never proved it; the operator's password replaces theirs,
+                // and a new security stamp ends anything that sign-up started.
+                var replaced = await ReplacePasswordAsync(existing, password);
+                if (replaced is not null)
+                {
+                    return replaced;
+                }
+            }
+
+            // A confirmed account is the address's owner: it becomes the admin and keeps its own password.
+            existing.IsPlatformAdmin = true;
+            existing.EmailConfirmed = true;
+            var updated = await users.UpdateAsync(existing);
+            return updated.Succeeded ? null : Describe(updated);
         }
 
         var user = accounts.NewUser(email);
         user.EmailConfirmed = true;
         user.IsPlatformAdmin = true;
         var created = await users.CreateAsync(user, password);
-        return created.Succeeded ? null : string.Join(" ", created.Errors.Select(e => e.Description));
+        return created.Succeeded ? null : Describe(created);
     }
+
+    private async Task<string?> ReplacePasswordAsync(User user, string password)
+    {
+        if (await users.HasPasswordAsync(user))
+        {
+            var removed = await users.RemovePasswordAsync(user);
+            if (!removed.Succeeded)
+            {
+                return Describe(removed);
+            }
+        }
+
+        var added = await users.AddPasswordAsync(user, password);
+        return added.Succeeded ? null : Describe(added);
+    }
+
+    private static string Describe(IdentityResult result) => string.Join(" ", result.Errors.Select(e => e.Description));
 }

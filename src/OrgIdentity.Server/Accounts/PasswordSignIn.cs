@@ -8,14 +8,14 @@ public enum SignInOutcome
 {
     SignedIn,
     WrongCredentials,
-    LockedOut,
     EmailNotConfirmed,
     Disabled,
 }
 
 /// <summary>
 /// Checks a password and signs the user in. The password is checked before anything about the account
-/// is revealed, so a stranger learns nothing about an address (disabled, unconfirmed) without it.
+/// is revealed, so a stranger learns nothing about an address (disabled, unconfirmed) without it; a locked
+/// account answers like a wrong password, or five tries would tell which addresses have accounts.
 /// </summary>
 public sealed class PasswordSignIn(
     OrgIdentityDbContext db,
@@ -38,13 +38,13 @@ public sealed class PasswordSignIn(
 
         if (await users.IsLockedOutAsync(user))
         {
-            return SignInOutcome.LockedOut;
+            return SignInOutcome.WrongCredentials;
         }
 
         if (!await users.CheckPasswordAsync(user, password))
         {
             await users.AccessFailedAsync(user);
-            return await users.IsLockedOutAsync(user) ? SignInOutcome.LockedOut : SignInOutcome.WrongCredentials;
+            return SignInOutcome.WrongCredentials;
         }
 
         await users.ResetAccessFailedCountAsync(user);

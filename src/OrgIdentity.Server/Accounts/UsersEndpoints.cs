@@ -63,8 +63,10 @@ internal static class UsersEndpoints
     private static ProblemHttpResult NotPlatformAdmin() =>
         TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only platform admins may manage accounts.");
 
+    // Only a person's token names a user; a client whose id happens to be a Guid is not one.
     private static Guid? CallerId(HttpContext context) =>
-        Guid.TryParse(context.User.GetClaim(OpenIddictConstants.Claims.Subject), out var userId) ? userId : null;
+        context.User.GetClaim(ConnectClaims.PrincipalType) == "user"
+        && Guid.TryParse(context.User.GetClaim(OpenIddictConstants.Claims.Subject), out var userId) ? userId : null;
 
     private static async Task<bool> IsPlatformAdminAsync(HttpContext context, OrgIdentityDbContext db, CancellationToken cancellationToken) =>
         CallerId(context) is { } userId

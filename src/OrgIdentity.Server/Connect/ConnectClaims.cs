@@ -64,11 +64,13 @@ internal static class ConnectClaims
     {
         var granted = scopes.ToArray();
         identity.SetScopes(granted);
-        // DESIGN.md §3: aud is "orgidentity" when the admin/SCIM API scope is granted.
-        identity.SetResources(granted.Contains(ApiScope) ? [ApiAudience] : []);
+        identity.SetResources(ResourcesFor(granted));
         identity.SetDestinations(claim => Destinations(claim, granted));
         return new ClaimsPrincipal(identity);
     }
+
+    /// <summary>DESIGN.md §3: <c>aud</c> is <c>orgidentity</c> when the admin/SCIM API scope is granted.</summary>
+    public static string[] ResourcesFor(IEnumerable<string> scopes) => scopes.Contains(ApiScope) ? [ApiAudience] : [];
 
     private static IEnumerable<string> Destinations(Claim claim, string[] scopes) => claim.Type switch
     {

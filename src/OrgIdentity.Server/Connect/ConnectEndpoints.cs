@@ -50,15 +50,19 @@ internal static class ConnectEndpoints
         {
             // The principal stored in the code, refresh token or device code.
             var stored = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
-            var user = stored?.GetClaim(Claims.Subject) is { } subject ? await users.FindByIdAsync(subject) : null;
+            var user = await FindUserAsync(users, stored);
             if (stored is null || user is null || user.IsDisabled || user.SecurityStamp != stored.GetClaim(ConnectClaims.SecurityStamp))
             {
                 // Disabled, deleted, or the password was reset since: the grant is dead.
                 return Reject(Errors.InvalidGrant, "The token is no longer valid.");
             }
 
+            // A refresh may narrow the scopes (RFC 6749 §6; OpenIddict has checked they were granted): the
+            // audience follows what this token is for, not what the grant once covered.
+            var scopes = request.IsRefreshTokenGrantType() && request.GetScopes() is { Length: > 0 } narrowed ? narrowed : stored.GetScopes();
+
             // Recomputed from the database every time, so profile changes reach refreshed tokens.
-            return TypedResults.SignIn(ConnectClaims.ForUser(user, stored.GetScopes(), ConnectClaims.AuthenticatedAt(stored)),
+            return TypedResults.SignIn(ConnectClaims.ForUser(user, scopes, ConnectClaims.AuthenticatedAt(stored)),
                 authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
@@ -67,8 +71,9 @@ internal static class ConnectEndpoints
 
     public static async Task<Results<Ok<Dictionary<string, object>>, ChallengeHttpResult>> UserInfoAsync(HttpContext context, UserManager<User> users)
     {
+        // Only a person has user info: a client's token (principal_type "client") is refused like a stale one.
         var principal = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
-        var user = principal?.GetClaim(Claims.Subject) is { } subject ? await users.FindByIdAsync(subject) : null;
+        var user = await FindUserAsync(users, principal);
         if (principal is null || user is null || user.IsDisabled)
         {
             return TypedResults.Challenge(ErrorProperties(Errors.InvalidToken, "The access token is no longer valid."),
@@ -99,6 +104,11 @@ internal static class ConnectEndpoints
         return TypedResults.Ok(claims);
     }
 
+    private static async Task<User?> FindUserAsync(UserManager<User> users, System.Security.Claims.ClaimsPrincipal? principal) =>
+        principal?.GetClaim(ConnectClaims.PrincipalType) == "user" && Guid.TryParse(principal.GetClaim(Claims.Subject), out var id)
+            ? await users.FindByIdAsync(id.ToString())
+            : null;
+
     public static AuthenticationProperties ErrorProperties(string error, string description) =>
         new(new Dictionary<string, string?>
         {
@@ -126,28 +136,51 @@ internal static class ConnectRequestLimits
     private const long MaxBodyBytes = 64 * 1024;
     private const int MaxQueryLength = 8 * 1024;
 
+    /// <summary>The protocol endpoints that answer JSON; the others (authorize, logout, verify) show pages.</summary>
+    public static bool IsJsonEndpoint(PathString path) =>
+        path.StartsWithSegments("/connect/token") || path.StartsWithSegments("/connect/userinfo")
+        || path.StartsWithSegments("/connect/introspect") || path.StartsWithSegments("/connect/revoke")
+        || path.StartsWithSegments("/connect/device");
+
     public static IApplicationBuilder UseConnectRequestLimits(this IApplicationBuilder app) =>
         app.Use(static async (context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments("/connect")
-                && (context.Request.ContentLength > MaxBodyBytes || context.Request.QueryString.Value?.Length > MaxQueryLength))
+            if (!context.Request.Path.StartsWithSegments("/connect"))
             {
-                context.Response.StatusCode = StatusCodes.Status400BadRequest;
-                await context.Response.WriteAsJsonAsync(new Dictionary<string, string>
-                {
-                    [Parameters.Error] = Errors.InvalidRequest,
-                    [Parameters.ErrorDescription] = "The request is too large.",
-                }, context.RequestAborted);
+                await next(context);
                 return;
             }
 
-            // A chunked body has no Content-Length: cap what may be read instead.
-            if (context.Request.Path.StartsWithSegments("/connect")
-                && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            if (context.Request.ContentLength > MaxBodyBytes || context.Request.QueryString.Value?.Length > MaxQueryLength)
+            {
+                await WriteTooLargeAsync(context);
+                return;
+            }
+
+            // A chunked body has no Content-Length: cap what may be read, and answer in OAuth terms when it overflows.
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             {
                 limit.MaxRequestBodySize = MaxBodyBytes;
             }
 
-            await next(context);
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException) when (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await WriteTooLargeAsync(context);
+            }
         });
+
+    private static async Task WriteTooLargeAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status400BadRequest;
+        await context.Response.WriteAsJsonAsync(new Dictionary<string, string>
+        {
+            [Parameters.Error] = Errors.InvalidRequest,
+            [Parameters.ErrorDescription] = "The request is too large or malformed.",
+        }, context.RequestAborted);
+    }
 }

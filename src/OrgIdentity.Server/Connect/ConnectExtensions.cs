@@ -90,6 +90,8 @@ internal static class ConnectExtensions
                     .SetOrder(OpenIddictServerHandlers.Authentication.ValidateScopePermissions.Descriptor.Order - 1)
                     .SetType(OpenIddictServerHandlerType.Custom));
 
+                options.AddEventHandler(AudienceFollowsScopes.Descriptor);
+
                 // POSTed authorization requests become request_uri GETs, so the page sees one shape.
                 options.EnableAuthorizationRequestCaching();
             })

@@ -22,7 +22,7 @@ internal sealed class RejectUnpermittedScopes(IOpenIddictApplicationManager appl
 
     private async ValueTask CheckAsync(BaseValidatingContext context, string? clientId, OpenIddictRequest request)
     {
-        if (string.IsNullOrEmpty(clientId) || await applications.FindByClientIdAsync(clientId) is not { } application)
+        if (string.IsNullOrEmpty(clientId) || await applications.FindByClientIdAsync(clientId, context.CancellationToken) is not { } application)
         {
             return;
         }
@@ -30,7 +30,7 @@ internal sealed class RejectUnpermittedScopes(IOpenIddictApplicationManager appl
         foreach (var scope in request.GetScopes())
         {
             if (scope is not (Scopes.OpenId or Scopes.OfflineAccess)
-                && !await applications.HasPermissionAsync(application, Permissions.Prefixes.Scope + scope))
+                && !await applications.HasPermissionAsync(application, Permissions.Prefixes.Scope + scope, context.CancellationToken))
             {
                 context.Reject(Errors.InvalidScope, $"This client application may not use the scope '{scope}'.");
                 return;

@@ -18,6 +18,7 @@ internal sealed partial class OutboxSender(
     ILogger<OutboxSender> logger) : BackgroundService
 {
     private const int BatchSize = 50;
+    // How long a claimed message waits beyond its backoff before another replica may assume the sender died.
     private static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromHours(1);
 
@@ -65,9 +66,12 @@ internal sealed partial class OutboxSender(
 
         foreach (var message in due)
         {
+            // The claim counts as the attempt: a message that kills the process mid-send still backs off.
+            var attempts = message.Attempts + 1;
             var claimed = await db.OutboxMessages
                 .Where(m => m.Id == message.Id && m.SentAt == null && m.NextAttemptAt == message.NextAttemptAt)
-                .ExecuteUpdateAsync(m => m.SetProperty(x => x.NextAttemptAt, now + ClaimLease), cancellationToken);
+                .ExecuteUpdateAsync(m => m.SetProperty(x => x.NextAttemptAt, now + Backoff(attempts) + ClaimLease)
+                    .SetProperty(x => x.Attempts, attempts), cancellationToken);
             if (claimed == 0)
             {
                 continue;
@@ -81,18 +85,15 @@ internal sealed partial class OutboxSender(
                 var sentAt = time.GetUtcNow().UtcDateTime;
                 await db.OutboxMessages.Where(m => m.Id == message.Id)
                     .ExecuteUpdateAsync(m => m.SetProperty(x => x.SentAt, sentAt)
-                        .SetProperty(x => x.Attempts, message.Attempts + 1)
                         .SetProperty(x => x.LastError, (string?)null), cancellationToken);
                 Log.Sent(logger, message.Id);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                var attempts = message.Attempts + 1;
                 var retryAt = time.GetUtcNow().UtcDateTime + Backoff(attempts);
                 var error = exception.Message.Length > 2000 ? exception.Message[..2000] : exception.Message;
                 await db.OutboxMessages.Where(m => m.Id == message.Id)
-                    .ExecuteUpdateAsync(m => m.SetProperty(x => x.Attempts, attempts)
-                        .SetProperty(x => x.NextAttemptAt, retryAt)
+                    .ExecuteUpdateAsync(m => m.SetProperty(x => x.NextAttemptAt, retryAt)
                         .SetProperty(x => x.LastError, error), CancellationToken.None);
                 Log.SendFailed(logger, message.Id, attempts, retryAt, exception);
             }

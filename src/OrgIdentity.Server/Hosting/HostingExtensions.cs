@@ -34,8 +34,10 @@ internal static class HostingExtensions
         app.UseExceptionHandler();
         app.UseSecurityHeaders();
         // JSON APIs answer problem details; pages (and OpenIddict's errors at /connect/authorize) get the error page.
+        // OpenIddict's JSON endpoints write their own error bodies and get neither.
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseStatusCodePages());
-        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api"), pages => pages.UseStatusCodePagesWithReExecute("/error"));
+        app.UseWhen(context => !context.Request.Path.StartsWithSegments("/api") && !ConnectRequestLimits.IsJsonEndpoint(context.Request.Path),
+            pages => pages.UseStatusCodePagesWithReExecute("/error"));
         app.UseConnectRequestLimits();
         app.UseStaticFiles();
         app.UseRouting();

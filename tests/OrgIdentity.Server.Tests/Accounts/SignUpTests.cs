@@ -50,7 +50,7 @@ public abstract class SignUpTests(OrgIdentityApp app) : ServerTests(app)
         // The link of the message the refused sign-in sent works as well as the first one.
         var resent = await App.Mail.WaitForAsync(email, "Confirm your e-mail", count: 2);
 
-        var confirmed = await browser.GetAsync(resent.Link("/Account/ConfirmEmail"));
+        var confirmed = await browser.ConfirmEmailAsync(resent.Link("/Account/ConfirmEmail"));
         var signedIn = await browser.SignInAsync(email, Users.Password);
 
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
@@ -102,15 +102,32 @@ public abstract class SignUpTests(OrgIdentityApp app) : ServerTests(app)
     }
 
     [Fact]
+    public async Task Only_opening_the_confirmation_link_confirms_nothing()
+    {
+        // Mail scanners fetch every link in a message; confirming takes a press of the button.
+        var email = NewEmail();
+        using var browser = App.CreateBrowser();
+        await browser.SignUpAsync("Mary Somerville", email, Users.Password);
+        var link = (await App.Mail.WaitForAsync(email, "Confirm your e-mail")).Link("/Account/ConfirmEmail");
+
+        var opened = await browser.GetAsync(link);
+
+        Assert.Equal(HttpStatusCode.OK, opened.StatusCode);
+        Assert.Contains("Confirm my address", await opened.HtmlAsync(), StringComparison.Ordinal);
+        var refused = await browser.SignInAsync(email, Users.Password);
+        Assert.Contains("Confirm your e-mail address first", await refused.HtmlAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_used_confirmation_link_answers_400()
     {
         var email = NewEmail();
         using var browser = App.CreateBrowser();
         await browser.SignUpAsync("Mary Somerville", email, Users.Password);
         var link = (await App.Mail.WaitForAsync(email, "Confirm your e-mail")).Link("/Account/ConfirmEmail");
-        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync(link)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.ConfirmEmailAsync(link)).StatusCode);
 
-        var reused = await browser.GetAsync(link);
+        var reused = await browser.ConfirmEmailAsync(link);
 
         Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
         Assert.Contains("This link does not work", await reused.HtmlAsync(), StringComparison.Ordinal);
@@ -125,8 +142,8 @@ public abstract class SignUpTests(OrgIdentityApp app) : ServerTests(app)
         var link = (await App.Mail.WaitForAsync(email, "Confirm your e-mail")).Link("/Account/ConfirmEmail");
         var userId = link.Split("userId=")[1].Split('&')[0];
 
-        var garbled = await browser.GetAsync(link.Replace("code=", "code=garbled", StringComparison.Ordinal));
-        var otherUser = await browser.GetAsync(link.Replace(userId, Guid.NewGuid().ToString(), StringComparison.Ordinal));
+        var garbled = await browser.ConfirmEmailAsync(link.Replace("code=", "code=garbled", StringComparison.Ordinal));
+        var otherUser = await browser.ConfirmEmailAsync(link.Replace(userId, Guid.NewGuid().ToString(), StringComparison.Ordinal));
         var noCode = await browser.GetAsync($"/Account/ConfirmEmail?userId={userId}");
 
         Assert.Equal(HttpStatusCode.BadRequest, garbled.StatusCode);
@@ -135,6 +152,46 @@ public abstract class SignUpTests(OrgIdentityApp app) : ServerTests(app)
         Assert.Equal(HttpStatusCode.BadRequest, noCode.StatusCode);
         var refused = await browser.SignInAsync(email, Users.Password);
         Assert.Contains("Confirm your e-mail address first", await refused.HtmlAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_weak_password_gets_the_same_answer_whether_or_not_the_address_has_an_account()
+    {
+        var taken = await App.SignUpAsync();
+        using var browser = App.CreateBrowser();
+
+        var forTaken = await browser.SignUpAsync("Someone", taken.Email, "short");
+        var forFree = await browser.SignUpAsync("Someone", NewEmail(), "short");
+
+        Assert.Equal(HttpStatusCode.OK, forTaken.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, forFree.StatusCode);
+        Assert.Contains("at least 8 characters", await forTaken.HtmlAsync(), StringComparison.Ordinal);
+        Assert.Contains("at least 8 characters", await forFree.HtmlAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_address_with_spaces_around_it_is_the_same_address()
+    {
+        var taken = await App.SignUpAsync();
+        using var browser = App.CreateBrowser();
+
+        var response = await browser.SignUpAsync("Someone", $"  {taken.Email} ", Users.Password);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/Account/CheckEmail", AccountPages.RedirectPath(response));
+        await App.Mail.WaitForAsync(taken.Email, "already have an account");
+    }
+
+    [Fact]
+    public async Task An_address_with_an_apostrophe_can_sign_up()
+    {
+        var email = $"o'neil-{Guid.NewGuid():N}@example.com";
+        using var browser = App.CreateBrowser();
+
+        var response = await browser.SignUpAsync("Shaquille O'Neil", email, Users.Password);
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        await App.Mail.WaitForAsync(email, "Confirm your e-mail");
     }
 }
 

@@ -121,6 +121,37 @@ public abstract class BadInputTests(OrgIdentityApp app) : ServerTests(app)
     }
 
     [Fact]
+    public async Task An_oversized_chunked_body_on_the_token_endpoint_is_a_400_with_an_OAuth_error()
+    {
+        using var browser = App.CreateBrowser();
+        var body = "grant_type=client_credentials&client_id=worker&scope=" + new string('a', 200_000);
+
+        var response = await browser.Http.PostAsync("/connect/token", new ChunkedContent(Encoding.ASCII.GetBytes(body)));
+
+        await AssertOAuthErrorAsync(response, "invalid_request");
+    }
+
+    /// <summary>A body sent without a Content-Length, as chunked transfer encoding does.</summary>
+    private sealed class ChunkedContent : HttpContent
+    {
+        private readonly byte[] _bytes;
+
+        public ChunkedContent(byte[] bytes)
+        {
+            _bytes = bytes;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-www-form-urlencoded");
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
     public async Task An_oversized_authorization_request_is_a_400_and_never_a_redirect()
     {
         using var browser = App.CreateBrowser();

@@ -245,6 +245,20 @@ public abstract class ClientCredentialsTests(OrgIdentityApp app) : ServerTests(a
     }
 
     [Fact]
+    public async Task A_client_token_gets_no_user_info()
+    {
+        using var browser = App.CreateBrowser();
+        var tokens = (await Oidc.ClientCredentialsAsync(browser.Http, TestClients.Worker, TestClients.WorkerSecret, "orgidentity.api")).EnsureTokens();
+        browser.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+
+        var response = await browser.GetAsync("/connect/userinfo");
+
+        // No person stands behind a client token: it is refused like a stale one, never answered with a 500.
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("invalid_token", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_JSON_body_instead_of_a_form_is_refused_with_invalid_request()
     {
         using var browser = App.CreateBrowser();

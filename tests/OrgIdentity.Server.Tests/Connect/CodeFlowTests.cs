@@ -70,9 +70,10 @@ public abstract class CodeFlowTests(OrgIdentityApp app) : ServerTests(app)
 
         var response = await browser.GetAsync("/connect/userinfo");
 
-        // RFC 6750 §3.1: a request without a token gets 401 and a Bearer challenge.
+        // RFC 6750 §3.1: a request without a token gets 401 and a Bearer challenge, not an HTML page.
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.NotEqual("text/html", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -181,6 +182,55 @@ public abstract class CodeFlowTests(OrgIdentityApp app) : ServerTests(app)
         var stale = await browser.OpenAsync(Oidc.AuthorizeUrl(TestClients.CodeClient, TestClients.CodeRedirect, "openid", Oidc.Pkce.Create(), ("max_age", "300")));
 
         Assert.Equal("/Account/Login", stale.RequestMessage!.RequestUri!.AbsolutePath);
+    }
+
+    [Fact]
+    public async Task Max_age_counts_from_the_sign_in_not_from_the_last_cookie_renewal()
+    {
+        var user = await App.SignUpAsync();
+        using var browser = await App.SignedInBrowserAsync(user);
+        var signedInAt = App.Time.GetUtcNow().ToUnixTimeSeconds();
+
+        // The cookie is re-issued when its security stamp is checked again (every minute).
+        App.Time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/Account/Profile")).StatusCode);
+        var pkce = Oidc.Pkce.Create();
+        var code = Oidc.CallbackParameters(await browser.OpenAsync(
+            Oidc.AuthorizeUrl(TestClients.CodeClient, TestClients.CodeRedirect, "openid", pkce)), TestClients.CodeRedirect)["code"];
+        var stale = await browser.OpenAsync(Oidc.AuthorizeUrl(TestClients.CodeClient, TestClients.CodeRedirect, "openid", Oidc.Pkce.Create(), ("max_age", "60")));
+
+        Assert.Equal("/Account/Login", stale.RequestMessage!.RequestUri!.AbsolutePath);
+        var tokens = (await Oidc.RedeemCodeAsync(browser.Http, code, pkce, TestClients.CodeClient, TestClients.CodeRedirect, TestClients.CodeSecret)).EnsureTokens();
+        Assert.Equal(signedInAt.ToString(System.Globalization.CultureInfo.InvariantCulture), Oidc.Jwt(tokens.IdToken!).GetClaim("auth_time").Value);
+    }
+
+    [Fact]
+    public async Task Prompt_login_cannot_be_skipped_by_coming_back_without_signing_in()
+    {
+        var user = await App.SignUpAsync();
+        using var browser = await App.SignedInBrowserAsync(user);
+        App.Time.Advance(TimeSpan.FromSeconds(5));
+
+        var login = await browser.OpenAsync(Oidc.AuthorizeUrl(TestClients.CodeClient, TestClients.CodeRedirect, "openid", Oidc.Pkce.Create(), ("prompt", "login")));
+        Assert.Equal("/Account/Login", login.RequestMessage!.RequestUri!.AbsolutePath);
+        var returnUrl = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(login.RequestMessage.RequestUri.Query)["ReturnUrl"].ToString();
+        var back = await browser.OpenAsync(returnUrl);
+
+        Assert.Equal("/Account/Login", back.RequestMessage!.RequestUri!.AbsolutePath);
+    }
+
+    [Fact]
+    public async Task A_refresh_that_narrows_the_scopes_narrows_the_audience_too()
+    {
+        var user = await App.SignUpAsync();
+        var tokens = await App.TokensAsync(user, "openid offline_access orgidentity.api");
+        using var browser = App.CreateBrowser();
+
+        var narrowed = (await Oidc.TokenAsync(browser.Http, Oidc.Form(("grant_type", "refresh_token"), ("refresh_token", tokens.RefreshToken),
+            ("scope", "openid offline_access"), ("client_id", TestClients.CodeClient), ("client_secret", TestClients.CodeSecret)))).EnsureTokens();
+
+        Assert.Contains("orgidentity", Oidc.Jwt(tokens.AccessToken!).Audiences);
+        Assert.DoesNotContain("orgidentity", Oidc.Jwt(narrowed.AccessToken!).Audiences);
     }
 
     [Fact]

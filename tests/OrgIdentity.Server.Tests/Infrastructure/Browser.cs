@@ -75,6 +75,13 @@ public sealed partial class Browser(HttpClient http) : IDisposable
         return await SubmitAsync(page, new Dictionary<string, string> { ["Input.Email"] = email, ["Input.Password"] = password });
     }
 
+    /// <summary>Opens an e-mail confirmation link and presses its button, as its owner would.</summary>
+    public async Task<HttpResponseMessage> ConfirmEmailAsync(string link)
+    {
+        var page = await Http.GetAsync(link);
+        return page.IsSuccessStatusCode ? await SubmitAsync(page) : page;
+    }
+
     public static bool IsLocalRedirect(HttpResponseMessage response) =>
         (int)response.StatusCode is >= 300 and < 400
         && response.Headers.Location is { } location

@@ -23,7 +23,7 @@ public static class Users
         Assert.Equal(HttpStatusCode.Redirect, submitted.StatusCode);
 
         var mail = await app.Mail.WaitForAsync(user.Email, "Confirm your e-mail");
-        var confirmed = await browser.GetAsync(mail.Link("/Account/ConfirmEmail"));
+        var confirmed = await browser.ConfirmEmailAsync(mail.Link("/Account/ConfirmEmail"));
         Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
         return user;
     }

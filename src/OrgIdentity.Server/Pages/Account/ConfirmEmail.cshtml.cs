@@ -1,18 +1,43 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using OrgIdentity.Server.Accounts;
 
 namespace OrgIdentity.Server.Pages.Account;
 
+/// <summary>
+/// Opening the link only shows a button; the address is confirmed by pressing it. Mail scanners that
+/// fetch every link would otherwise confirm an account someone else created with this address.
+/// </summary>
 public sealed class ConfirmEmailModel(AccountsService accounts) : PageModel
 {
-    public bool Confirmed { get; private set; }
+    [BindProperty(SupportsGet = true)]
+    public Guid UserId { get; set; }
 
-    public async Task OnGetAsync(Guid userId, string? code)
+    [BindProperty(SupportsGet = true)]
+    public string? Code { get; set; }
+
+    public bool? Confirmed { get; private set; }
+
+    public void OnGet()
     {
-        Confirmed = !string.IsNullOrEmpty(code) && (await accounts.ConfirmEmailAsync(userId, code)).Succeeded;
-        if (!Confirmed)
+        if (string.IsNullOrEmpty(Code))
         {
-            Response.StatusCode = StatusCodes.Status400BadRequest;
+            Refuse();
         }
+    }
+
+    public async Task OnPostAsync()
+    {
+        Confirmed = !string.IsNullOrEmpty(Code) && (await accounts.ConfirmEmailAsync(UserId, Code)).Succeeded;
+        if (Confirmed == false)
+        {
+            Refuse();
+        }
+    }
+
+    private void Refuse()
+    {
+        Confirmed = false;
+        Response.StatusCode = StatusCodes.Status400BadRequest;
     }
 }

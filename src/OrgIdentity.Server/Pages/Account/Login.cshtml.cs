@@ -40,10 +40,9 @@ public sealed class LoginModel(PasswordSignIn passwordSignIn, IOptions<SignUpOpt
 
         ModelState.AddModelError(string.Empty, outcome switch
         {
-            SignInOutcome.LockedOut => "Too many failed attempts: this account is locked for a while. You can reset your password.",
             SignInOutcome.EmailNotConfirmed => "Confirm your e-mail address first. We have sent you a new confirmation link.",
             SignInOutcome.Disabled => "This account is disabled. Contact your administrator.",
-            _ => "Wrong e-mail or password.",
+            _ => "Wrong e-mail or password. After repeated failures an account is locked for a while; you can reset your password.",
         });
         return Page();
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
@@ -23,8 +24,9 @@ public sealed class AuthorizeModel(
     SignInManager<User> signIn,
     TimeProvider time) : PageModel
 {
-    // OpenIddict 7 no longer rewrites prompt: this flag says "the user has just signed in for this request".
-    private const string FreshLoginFlag = "IgnoreAuthenticationChallenge";
+    // OpenIddict 7 no longer rewrites prompt: this remembers when we sent the user to sign in again, so a
+    // sign-in after that moment satisfies prompt=login and max_age, and coming back without one does not.
+    private const string LoginRequestedAt = "LoginRequestedAt";
 
     public string ApplicationName { get; private set; } = "";
     public IReadOnlyList<string> ScopeDescriptions { get; private set; } = [];
@@ -57,7 +59,7 @@ public sealed class AuthorizeModel(
                 return Reject(Errors.LoginRequired, "The user is not signed in.");
             }
 
-            TempData[FreshLoginFlag] = true;
+            TempData[LoginRequestedAt] = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
             return Challenge(new AuthenticationProperties { RedirectUri = Request.PathBase + Request.Path + RequestQuery() },
                 IdentityConstants.ApplicationScheme);
         }
@@ -86,9 +88,9 @@ public sealed class AuthorizeModel(
             return Page();
         }
 
-        var principal = ConnectClaims.ForUser(user, request.GetScopes(), session.Properties?.IssuedUtc ?? time.GetUtcNow());
+        var principal = ConnectClaims.ForUser(user, request.GetScopes(), AuthenticatedAt(session));
 
-        // One permanent authorization per user and client remembers the consent.
+        // A permanent authorization remembers the consent; one that covers the requested scopes is reused.
         var authorization = granted.LastOrDefault() ?? await authorizations.CreateAsync(
             principal, user.Id.ToString(), applicationId!, AuthorizationTypes.Permanent, principal.GetScopes(), HttpContext.RequestAborted);
         principal.SetAuthorizationId(await authorizations.GetIdAsync(authorization, HttpContext.RequestAborted));
@@ -98,7 +100,10 @@ public sealed class AuthorizeModel(
 
     private bool NeedsFreshLogin(OpenIddictRequest request, AuthenticateResult session)
     {
-        if (TempData[FreshLoginFlag] is true)
+        var authenticatedAt = AuthenticatedAt(session);
+        if (TempData[LoginRequestedAt] is string requested
+            && long.TryParse(requested, CultureInfo.InvariantCulture, out var requestedAt)
+            && authenticatedAt.ToUnixTimeSeconds() >= requestedAt)
         {
             return false;
         }
@@ -109,9 +114,12 @@ public sealed class AuthorizeModel(
         }
 
         // OIDC Core §3.1.2.1: max_age bounds how long ago the user actually authenticated.
-        return request.MaxAge is { } maxAge
-            && (session.Properties?.IssuedUtc is not { } issued || time.GetUtcNow() - issued > TimeSpan.FromSeconds(maxAge));
+        return request.MaxAge is { } maxAge && time.GetUtcNow() - authenticatedAt > TimeSpan.FromSeconds(maxAge);
     }
+
+    // Every sign-in records its time; a session without one counts as too old for prompt and max_age.
+    private static DateTimeOffset AuthenticatedAt(AuthenticateResult session) =>
+        OrgIdentitySignInManager.AuthenticatedAt(session.Properties) ?? DateTimeOffset.UnixEpoch;
 
     private QueryString RequestQuery() => Request.HasFormContentType
         ? QueryString.Create(Request.Form.Where(p => p.Key is not ("__RequestVerificationToken" or "submit.Accept" or "submit.Deny")))

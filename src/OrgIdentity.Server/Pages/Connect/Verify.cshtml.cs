@@ -65,7 +65,9 @@ public sealed class VerifyModel(
             return Page();
         }
 
-        var principal = ConnectClaims.ForUser(user, device.GetScopes(), time.GetUtcNow());
+        var session = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var principal = ConnectClaims.ForUser(user, device.GetScopes(),
+            OrgIdentitySignInManager.AuthenticatedAt(session.Properties) ?? time.GetUtcNow());
         return SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verified" },
             OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
