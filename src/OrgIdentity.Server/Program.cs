@@ -1,22 +1,34 @@
+using Microsoft.Extensions.Options;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Email;
 using OrgIdentity.Server.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddHosting();
-builder.AddDatabase();
-builder.AddEmail();
-builder.AddAccounts();
-builder.Services.AddApiAuthorization();
-builder.AddConnect();
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddHosting();
+    builder.AddDatabase();
+    builder.AddEmail();
+    builder.AddAccounts();
+    builder.Services.AddApiAuthorization();
+    builder.AddConnect();
 
-var app = builder.Build();
-await app.PrepareAsync();
-app.UseHosting();
-app.MapHealth();
-app.MapConnect();
-app.MapUsers();
-app.MapRazorPages();
-await app.RunAsync();
+    var app = builder.Build();
+    if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
+    await app.PrepareAsync();
+    app.UseHosting();
+    app.MapHealth();
+    app.MapConnect();
+    app.MapUsers();
+    app.MapRazorPages();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception problem) when (problem is StartupConfigurationException or OptionsValidationException)
+{
+    // A setting is wrong: say which, in one line, instead of a stack trace.
+    await Console.Error.WriteLineAsync($"OrgIdentity cannot start: {problem.Message}");
+    return 1;
+}

@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -24,8 +25,22 @@ internal sealed partial class ConfiguredClients(
             }
             else
             {
-                await applications.CreateAsync(descriptor, cancellationToken);
-                Log.Created(logger, client.ClientId);
+                try
+                {
+                    await applications.CreateAsync(descriptor, cancellationToken);
+                    Log.Created(logger, client.ClientId);
+                }
+                catch (Exception exception) when (exception is OpenIddictExceptions.ValidationException or DbUpdateException)
+                {
+                    // Another replica starting at the same moment created it first; bring that one up to date.
+                    if (await applications.FindByClientIdAsync(client.ClientId, cancellationToken) is not { } created)
+                    {
+                        throw;
+                    }
+
+                    await applications.UpdateAsync(created, descriptor, cancellationToken);
+                    Log.Updated(logger, client.ClientId);
+                }
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.IdentityModel.Tokens;
 using OrgIdentity.Server.Data;
 using OpenIddict.Server;
 using OrgIdentity.Server.Hosting;
@@ -16,7 +17,8 @@ internal static class ConnectExtensions
         var host = builder.Configuration.GetSection(OrgIdentityOptions.Section).Get<OrgIdentityOptions>() ?? new();
         var tokens = builder.Configuration.GetSection(TokenOptions.Section).Get<TokenOptions>() ?? new();
         var environment = builder.Environment;
-        var dataDirectory = DataDirectory.Resolve(builder.Configuration);
+        var keys = builder.Configuration.GetSection(KeyOptions.Section).Get<KeyOptions>() ?? new();
+        var certificates = SigningCertificates.Load(keys, environment, DataDirectory.Resolve(builder.Configuration));
 
         builder.Services.AddOpenIddict()
             .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<OrgIdentityDbContext>().ReplaceDefaultEntities<Guid>())
@@ -49,17 +51,14 @@ internal static class ConnectExtensions
                 // Applications validate our access tokens with standard JWT libraries: sign, do not encrypt.
                 options.DisableAccessTokenEncryption();
 
-                if (environment.IsDevelopment())
+                foreach (var certificate in certificates.Signing)
                 {
-                    options.AddSigningCertificate(SigningCertificates.LoadOrCreateDevelopment(dataDirectory, "signing", X509KeyUsageFlags.DigitalSignature))
-                        .AddEncryptionCertificate(SigningCertificates.LoadOrCreateDevelopment(dataDirectory, "encryption", X509KeyUsageFlags.KeyEncipherment));
+                    options.AddSigningCertificate(certificate);
                 }
-                else
+
+                foreach (var certificate in certificates.Encryption)
                 {
-                    throw new InvalidOperationException(
-                        "No signing or encryption certificate is configured. Outside Development, OrgIdentity needs certificates from files " +
-                        "(OrgIdentity:Keys:Signing and OrgIdentity:Keys:Encryption), which this version does not load yet: run with " +
-                        "ASPNETCORE_ENVIRONMENT=Development for now.");
+                    options.AddEncryptionCertificate(certificate);
                 }
 
                 var aspNetCore = options.UseAspNetCore()
@@ -106,8 +105,29 @@ internal static class ConnectExtensions
                 options.EnableAuthorizationEntryValidation();
             });
 
+        // OpenIddict signs with the certificate that expires last; the operator's order decides instead:
+        // the first listed signs (and encrypts), the others are published for rotation.
+        builder.Services.PostConfigure<OpenIddictServerOptions>(options =>
+        {
+            MoveFirst(options.SigningCredentials, certificates.Signing[0]);
+            MoveFirst(options.EncryptionCredentials, certificates.Encryption[0]);
+        });
+
         builder.Services.AddScoped<ConfiguredClients>();
         builder.Services.AddHostedService<TokenPruning>();
         return builder;
+    }
+
+    private static void MoveFirst<T>(List<T> credentials, X509Certificate2 certificate) where T : class
+    {
+        var index = credentials.FindIndex(credential =>
+            (credential as SigningCredentials)?.Key is X509SecurityKey { Certificate: var signing } && signing.Thumbprint == certificate.Thumbprint
+            || (credential as EncryptingCredentials)?.Key is X509SecurityKey { Certificate: var encrypting } && encrypting.Thumbprint == certificate.Thumbprint);
+        if (index > 0)
+        {
+            var chosen = credentials[index];
+            credentials.RemoveAt(index);
+            credentials.Insert(0, chosen);
+        }
     }
 }

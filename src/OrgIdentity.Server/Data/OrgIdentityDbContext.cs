@@ -43,3 +43,14 @@ public sealed class SqliteOrgIdentityDbContext(DbContextOptions<SqliteOrgIdentit
 
 public sealed class PostgreSqlOrgIdentityDbContext(DbContextOptions<PostgreSqlOrgIdentityDbContext> options)
     : OrgIdentityDbContext(options);
+
+/// <summary>
+/// SQL Server refuses a table that one delete can reach by two cascading paths. None exists in this model:
+/// OpenIddict's foreign keys (tokens to authorizations and applications, authorizations to applications) are
+/// optional and cascade nothing in the database, and Identity's cascades are single steps from a user or a role
+/// (AspNetUserRoles has one from each, which is allowed: the paths start at different tables). When a foreign key
+/// is added, read the SQL Server migration for a second path to one table and give it <c>DeleteBehavior.NoAction</c>
+/// (or <c>ClientCascade</c>) here, for SQL Server only.
+/// </summary>
+public sealed class SqlServerOrgIdentityDbContext(DbContextOptions<SqlServerOrgIdentityDbContext> options)
+    : OrgIdentityDbContext(options);

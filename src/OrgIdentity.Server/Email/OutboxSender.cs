@@ -95,7 +95,16 @@ internal sealed partial class OutboxSender(
                 await db.OutboxMessages.Where(m => m.Id == message.Id)
                     .ExecuteUpdateAsync(m => m.SetProperty(x => x.NextAttemptAt, retryAt)
                         .SetProperty(x => x.LastError, error), CancellationToken.None);
-                Log.SendFailed(logger, message.Id, attempts, retryAt, exception);
+                if (exception is EmailDeliveryException)
+                {
+                    // The transport has said what is wrong in one line; its stack trace would only bury it.
+                    Log.DeliveryFailed(logger, message.Id, attempts, error, retryAt);
+                    Log.DeliveryFailedDetail(logger, message.Id, exception);
+                }
+                else
+                {
+                    Log.SendFailed(logger, message.Id, attempts, retryAt, exception);
+                }
             }
         }
 
@@ -118,6 +127,12 @@ internal sealed partial class OutboxSender(
 
         [LoggerMessage(1003, LogLevel.Error, "The outbox round failed")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(1004, LogLevel.Warning, "Outbox message {MessageId} failed on attempt {Attempts}: {Error} Next attempt at {RetryAt:o}.")]
+        public static partial void DeliveryFailed(ILogger logger, Guid messageId, int attempts, string error, DateTime retryAt);
+
+        [LoggerMessage(1005, LogLevel.Debug, "Outbox message {MessageId}: the failure in detail")]
+        public static partial void DeliveryFailedDetail(ILogger logger, Guid messageId, Exception exception);
     }
 }
 
@@ -125,11 +140,17 @@ internal static class EmailExtensions
 {
     public static IHostApplicationBuilder AddEmail(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart()
-            .Validate(o => string.Equals(o.Transport, "Pickup", StringComparison.OrdinalIgnoreCase),
-                "OrgIdentity:Email:Transport must be 'Pickup' (SMTP is not built yet).");
+        builder.Services.AddOptions<EmailOptions>().BindConfiguration(EmailOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<EmailOptions>, EmailOptionsValidator>();
+        builder.Services.AddOptions<SmtpTlsOptions>();
         builder.Services.AddSingleton<OutboxSignal>();
-        builder.Services.AddSingleton<IEmailTransport, PickupDirectoryTransport>();
+        builder.Services.AddSingleton<EmailComposer>();
+        builder.Services.AddSingleton<PickupDirectoryTransport>();
+        builder.Services.AddSingleton<SmtpTransport>();
+        builder.Services.AddSingleton<IEmailTransport>(services =>
+            services.GetRequiredService<IOptions<EmailOptions>>().Value.UsesSmtp
+                ? services.GetRequiredService<SmtpTransport>()
+                : services.GetRequiredService<PickupDirectoryTransport>());
         builder.Services.AddScoped<EmailOutbox>();
         if (builder.Configuration.GetValue($"{EmailOptions.Section}:{nameof(EmailOptions.SenderEnabled)}", true))
         {

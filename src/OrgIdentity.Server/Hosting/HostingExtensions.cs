@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.HttpOverrides;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
@@ -22,8 +21,7 @@ internal static class HostingExtensions
         // The key ring lives in the database, so every replica reads cookies, reset links and setup links of the others.
         builder.Services.AddDataProtection().SetApplicationName("OrgIdentity").PersistKeysToDbContext<OrgIdentityDbContext>();
 
-        builder.Services.Configure<ForwardedHeadersOptions>(options =>
-            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost);
+        builder.AddForwardedHeaders();
         builder.AddHealth();
         return builder;
     }
@@ -31,6 +29,7 @@ internal static class HostingExtensions
     public static WebApplication UseHosting(this WebApplication app)
     {
         app.UseForwardedHeaders();
+        app.UseHttpsRequirement(app.Environment);
         app.UseExceptionHandler();
         app.UseSecurityHeaders();
         // JSON APIs answer problem details; pages (and OpenIddict's errors at /connect/authorize) get the error page.

@@ -7,8 +7,9 @@ using OrgIdentity.Server.Tests.Infrastructure;
 namespace OrgIdentity.Server.Tests.Email;
 
 /// <summary>
-/// The outbox: a message is saved with the change that caused it, written to the pickup directory once,
-/// retried with backoff after a failed write, and still delivered after a restart.
+/// The outbox: a message is saved with the change that caused it, written to the pickup directory once (a
+/// MIME message whose Message-ID is the outbox id), retried with backoff after a failed write, and still
+/// delivered after a restart.
 /// </summary>
 public abstract class OutboxTests
 {
@@ -58,14 +59,55 @@ public abstract class OutboxTests
         Assert.Single(second.Mail.All());
     }
 
-    private static async Task<string> StartSignUpAsync(OrgIdentityApp app)
+    [Fact]
+    public async Task A_pickup_file_is_a_MIME_message_with_the_outbox_id_as_Message_ID_and_its_links_whole()
     {
-        var email = $"outbox-{Guid.NewGuid():N}@example.com";
+        await using var app = NewApp();
+        await app.Database.EnsureAvailable();
+
+        var user = await StartSignUpAsync(app, "José Ñandú");
+        var mail = await app.Mail.WaitForAsync(user, "Confirm your e-mail");
+
+        var id = Assert.Single(await OutboxAsync(app)).Id;
+        Assert.Equal($"{id:N}.eml", Path.GetFileName(mail.Path));
+        var raw = await File.ReadAllTextAsync(mail.Path, TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("\n", raw.Replace("\r\n", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        var link = mail.Link("/Account/ConfirmEmail");
+        Assert.Contains(link, raw, StringComparison.Ordinal);
+        var message = MimeKit.MimeMessage.Load(mail.Path, TestContext.Current.CancellationToken);
+        Assert.Equal($"{id:N}@localhost", message.MessageId);
+        Assert.Equal(("OrgIdentity", "no-reply@example.com"), (message.From.Mailboxes.Single().Name, message.From.Mailboxes.Single().Address));
+        Assert.Equal(user, message.To.Mailboxes.Single().Address);
+        var body = Assert.IsType<MimeKit.TextPart>(message.Body);
+        Assert.Equal(MimeKit.ContentEncoding.EightBit, body.ContentTransferEncoding);
+        Assert.Equal("utf-8", body.ContentType.Charset, ignoreCase: true);
+        Assert.StartsWith("Hello José Ñandú,", body.Text, StringComparison.Ordinal);
+        Assert.Contains("Hello José Ñandú,", mail.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_address_whose_local_part_needs_quotes_still_gets_its_message()
+    {
+        // Sign-up takes any address with one '@'; MIME can only carry "a b"@example.com quoted.
+        await using var app = NewApp();
+        await app.Database.EnsureAvailable();
+        var local = $"outbox {Guid.NewGuid():N}";
+
+        await StartSignUpAsync(app, email: $"{local}@example.com");
+
+        var sent = await WaitForOutboxAsync(app, m => m.SentAt != null);
+        Assert.Null(sent.LastError);
+        Assert.Equal($"\"{local}\"@example.com", Assert.Single(app.Mail.All()).To);
+    }
+
+    private static async Task<string> StartSignUpAsync(OrgIdentityApp app, string name = "Outbox Person", string? email = null)
+    {
+        email ??= $"outbox-{Guid.NewGuid():N}@example.com";
         using var browser = app.CreateBrowser();
         var form = await browser.GetAsync("/Account/SignUp");
         await browser.SubmitAsync(form, new Dictionary<string, string>
         {
-            ["Input.Name"] = "Outbox Person",
+            ["Input.Name"] = name,
             ["Input.Email"] = email,
             ["Input.Password"] = Users.Password,
         });

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -52,6 +53,9 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
     public Mailbox Mail { get; }
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>The hosting environment; Development unless a test needs production behaviour.</summary>
+    public string EnvironmentName { get; set; } = "Development";
+
     /// <summary>Changes a setting; only before the server starts (the first client or service use).</summary>
     public OrgIdentityApp With(string key, string? value)
     {
@@ -87,7 +91,7 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(EnvironmentName);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
@@ -98,6 +102,7 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
             services.AddSingleton<TimeProvider>(Time);
             // Password hashing at production strength costs ~70 ms a check; tests make hundreds.
             services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
+            services.AddTransient<IStartupFilter, RemoteAddressFromTestHeader>();
         });
     }
 
@@ -131,3 +136,26 @@ public sealed class SqliteApp() : OrgIdentityApp(TestDatabase.Sqlite());
 
 /// <summary>The server on a PostgreSQL database of its own (<c>ORGIDENTITY_TEST_POSTGRES</c>).</summary>
 public sealed class PostgreSqlApp() : OrgIdentityApp(TestDatabase.PostgreSql());
+
+/// <summary>
+/// TestServer requests have no client address; a test names one in <see cref="Header"/> to play a
+/// proxy (trusted or not) in front of the server. Runs before the server's own middleware.
+/// </summary>
+internal sealed class RemoteAddressFromTestHeader : IStartupFilter
+{
+    public const string Header = "X-Test-Remote-Address";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, nextMiddleware) =>
+        {
+            if (context.Request.Headers.TryGetValue(Header, out var address))
+            {
+                context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address.ToString());
+            }
+
+            return nextMiddleware(context);
+        });
+        next(app);
+    };
+}

@@ -16,7 +16,7 @@ public static class TestClients
 
     public const string DeviceClient = "device-client";
 
-    // Indices from 10 so they do not merge into the clients of appsettings.json.
+    // Indices from 10 so they do not merge into the clients of appsettings.Development.json.
     public static readonly IReadOnlyDictionary<string, string?> Settings = new Dictionary<string, string?>
     {
         ["OrgIdentity:Clients:10:ClientId"] = CodeClient,
