@@ -1,12 +1,14 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
+using OrgIdentity.Server.Data;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Connect;
 
 /// <summary>Creates or updates the applications declared in <c>OrgIdentity:Clients</c> at start.</summary>
 internal sealed partial class ConfiguredClients(
+    OrgIdentityDbContext db,
     IOpenIddictApplicationManager applications,
     IOptions<List<ClientOptions>> clients,
     ILogger<ConfiguredClients> logger)
@@ -33,6 +35,8 @@ internal sealed partial class ConfiguredClients(
                 catch (Exception exception) when (exception is OpenIddictExceptions.ValidationException or DbUpdateException)
                 {
                     // Another replica starting at the same moment created it first; bring that one up to date.
+                    // The failed insert is still tracked and would be retried by the next save: forget it.
+                    db.ChangeTracker.Clear();
                     if (await applications.FindByClientIdAsync(client.ClientId, cancellationToken) is not { } created)
                     {
                         throw;

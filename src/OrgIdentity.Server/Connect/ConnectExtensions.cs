@@ -51,14 +51,14 @@ internal static class ConnectExtensions
                 // Applications validate our access tokens with standard JWT libraries: sign, do not encrypt.
                 options.DisableAccessTokenEncryption();
 
-                foreach (var certificate in certificates.Signing)
+                foreach (var (certificate, index) in certificates.Signing.Select((c, i) => (c, i)))
                 {
-                    options.AddSigningCertificate(certificate);
+                    AddCertificate(() => options.AddSigningCertificate(certificate), $"{KeyOptions.Section}:Signing:{index}");
                 }
 
-                foreach (var certificate in certificates.Encryption)
+                foreach (var (certificate, index) in certificates.Encryption.Select((c, i) => (c, i)))
                 {
-                    options.AddEncryptionCertificate(certificate);
+                    AddCertificate(() => options.AddEncryptionCertificate(certificate), $"{KeyOptions.Section}:Encryption:{index}");
                 }
 
                 var aspNetCore = options.UseAspNetCore()
@@ -116,6 +116,19 @@ internal static class ConnectExtensions
         builder.Services.AddScoped<ConfiguredClients>();
         builder.Services.AddHostedService<TokenPruning>();
         return builder;
+    }
+
+    /// <summary>OpenIddict refuses some certificates itself (an EC key for encryption, an expired one): name the setting.</summary>
+    private static void AddCertificate(Action add, string setting)
+    {
+        try
+        {
+            add();
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new StartupConfigurationException($"{setting}: OpenIddict cannot use this certificate: {exception.Message.ReplaceLineEndings(" ")}", exception);
+        }
     }
 
     private static void MoveFirst<T>(List<T> credentials, X509Certificate2 certificate) where T : class

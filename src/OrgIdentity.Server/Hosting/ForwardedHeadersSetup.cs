@@ -47,7 +47,7 @@ internal static class ForwardedHeadersSetup
             : app.Use(static (context, next) =>
             {
                 var path = context.Request.Path;
-                if (context.Request.IsHttps || path.StartsWithSegments("/health") || path.StartsWithSegments("/connect") || path.StartsWithSegments("/.well-known"))
+                if (context.Request.IsHttps || path.StartsWithSegments("/health") || IsOpenIddictEndpoint(path))
                 {
                     return next(context);
                 }
@@ -56,4 +56,15 @@ internal static class ForwardedHeadersSetup
                 context.Response.ContentType = "text/plain; charset=utf-8";
                 return context.Response.WriteAsync("This server only accepts HTTPS requests.", context.RequestAborted);
             });
+
+    // Exactly the endpoints OpenIddict serves (and refuses over plain HTTP itself); any other page under
+    // /connect, such as /connect/verified, is ours and must be refused here.
+    private static readonly string[] OpenIddictEndpoints =
+    [
+        "/connect/authorize", "/connect/token", "/connect/device", "/connect/verify", "/connect/introspect",
+        "/connect/revoke", "/connect/userinfo", "/connect/logout", "/.well-known",
+    ];
+
+    private static bool IsOpenIddictEndpoint(PathString path) =>
+        OpenIddictEndpoints.Any(endpoint => path.StartsWithSegments(endpoint, StringComparison.OrdinalIgnoreCase));
 }

@@ -43,6 +43,15 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_page_of_ours_under_connect_is_refused_over_plain_http_too()
+    {
+        var response = await SendAsync("/connect/verified", Stranger, forwardedProto: null, forwardedHost: null);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("HTTPS", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_plain_request_to_the_token_endpoint_gets_the_OAuth_error_outside_development()
     {
         var response = await SendAsync("/connect/token", Stranger, forwardedProto: null, forwardedHost: null, HttpMethod.Post);
