@@ -4,6 +4,7 @@ using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Email;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Roles;
 
 try
 {
@@ -14,6 +15,7 @@ try
     builder.AddAccounts();
     builder.Services.AddApiAuthorization();
     builder.AddConnect();
+    builder.AddRoles();
 
     var app = builder.Build();
     if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -22,6 +24,7 @@ try
     app.MapHealth();
     app.MapConnect();
     app.MapUsers();
+    app.MapPermissions();
     app.MapRazorPages();
     await app.RunAsync();
     return 0;
