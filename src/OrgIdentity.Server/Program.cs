@@ -24,6 +24,7 @@ try
     app.MapHealth();
     app.MapConnect();
     app.MapUsers();
+    app.MapMe();
     app.MapPermissions();
     app.MapRazorPages();
     await app.RunAsync();

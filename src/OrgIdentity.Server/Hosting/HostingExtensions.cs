@@ -17,6 +17,8 @@ internal static class HostingExtensions
         builder.Services.Configure<ExceptionHandlerOptions>(options =>
             options.StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
         builder.Services.AddRazorPages();
+        // DataAnnotations on minimal-API request bodies answer 400 problem details naming the field.
+        builder.Services.AddValidation();
 
         // The key ring lives in the database, so every replica reads cookies, reset links and setup links of the others.
         builder.Services.AddDataProtection().SetApplicationName("OrgIdentity").PersistKeysToDbContext<OrgIdentityDbContext>();

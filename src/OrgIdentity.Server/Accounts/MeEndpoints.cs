@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+using OrgIdentity.Server.Connect;
+
+namespace OrgIdentity.Server.Accounts;
+
+/// <summary>
+/// <c>GET/PATCH /api/v1/me</c>: the caller's own profile. A token without an organization may call it
+/// (DESIGN.md §6); the profile rules are <see cref="AccountsService"/>'s, as on the profile page.
+/// </summary>
+internal static class MeEndpoints
+{
+    public static IEndpointRouteBuilder MapMe(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/me").RequireAuthorization(UsersEndpoints.ApiPolicy).WithTags("Me");
+        group.MapGet("/", GetAsync).WithName("GetMe");
+        group.MapPatch("/", PatchAsync).WithName("PatchMe");
+        return app;
+    }
+
+    public static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> GetAsync(HttpContext context, UserManager<User> users) =>
+        await CallerAsync(context, users) is { } user ? TypedResults.Ok(MeResponse.From(user)) : NotAPerson();
+
+    public static async Task<Results<Ok<MeResponse>, ValidationProblem, ProblemHttpResult>> PatchAsync(
+        PatchMeRequest request, HttpContext context, UserManager<User> users, AccountsService accounts)
+    {
+        if (await CallerAsync(context, users) is not { } user)
+        {
+            return NotAPerson();
+        }
+
+        // Absent (or null) leaves a field as it is; an empty string clears it.
+        var result = await accounts.UpdateProfileAsync(user, new ProfileChange(
+            request.Name ?? user.Name, request.GivenName ?? user.GivenName, request.FamilyName ?? user.FamilyName, request.Company ?? user.Company));
+        return result.Succeeded
+            ? TypedResults.Ok(MeResponse.From(user))
+            : TypedResults.ValidationProblem(result.Errors.GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
+    }
+
+    private static async Task<User?> CallerAsync(HttpContext context, UserManager<User> users) =>
+        context.User.GetClaim(ConnectClaims.PrincipalType) == "user" && Guid.TryParse(context.User.GetClaim(OpenIddictConstants.Claims.Subject), out var id)
+            ? await users.FindByIdAsync(id.ToString()) is { IsDisabled: false } user ? user : null
+            : null;
+
+    private static ProblemHttpResult NotAPerson() =>
+        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+            detail: "Only a person's token has a profile; this token belongs to a client or to a disabled account.");
+
+    public sealed record PatchMeRequest(
+        [property: StringLength(200)] string? Name,
+        [property: StringLength(100)] string? GivenName,
+        [property: StringLength(100)] string? FamilyName,
+        [property: StringLength(200)] string? Company);
+
+    /// <summary>The profile; <c>memberships</c> lists the active memberships (none until organizations exist).</summary>
+    public sealed record MeResponse(Guid Id, string Email, bool EmailVerified, string DisplayName, string? Name, string? GivenName,
+        string? FamilyName, string? Company, bool IsPlatformAdmin, IReadOnlyList<object> Memberships)
+    {
+        public static MeResponse From(User user) => new(user.Id, user.Email!, user.EmailConfirmed, user.DisplayName, user.Name,
+            user.GivenName, user.FamilyName, user.Company, user.IsPlatformAdmin, []);
+    }
+}
