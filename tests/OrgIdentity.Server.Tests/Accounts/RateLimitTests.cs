@@ -13,21 +13,8 @@ public abstract class RateLimitTests
 
     protected abstract OrgIdentityApp NewApp();
 
-    private async Task<OrgIdentityApp> StartAsync()
-    {
-        var app = NewApp().With("OrgIdentity:RateLimits:SignInPerMinute", Limit);
-        try
-        {
-            await app.Database.EnsureAvailable();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return app;
-    }
+    private Task<OrgIdentityApp> StartAsync() =>
+        NewApp().With("OrgIdentity:RateLimits:SignInPerMinute", Limit).EnsureAvailableAsync();
 
     private static Task<HttpResponseMessage> WrongSignInAsync(Browser browser) =>
         browser.SignInAsync($"nobody-{Guid.NewGuid():N}@example.com", "not-the-password");

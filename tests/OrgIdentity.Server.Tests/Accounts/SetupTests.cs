@@ -17,23 +17,11 @@ public abstract class SetupTests
     protected abstract OrgIdentityApp NewApp();
 
     /// <summary>A server with no platform admin (skips when its database is not there).</summary>
-    private async Task<OrgIdentityApp> StartWithoutAdminAsync()
-    {
-        var app = NewApp()
+    private Task<OrgIdentityApp> StartWithoutAdminAsync() =>
+        NewApp()
             .With("OrgIdentity:Bootstrap:AdminEmail", null)
-            .With("OrgIdentity:Bootstrap:AdminPassword", null);
-        try
-        {
-            await app.Database.EnsureAvailable();
-        }
-        catch
-        {
-            await app.DisposeAsync();
-            throw;
-        }
-
-        return app;
-    }
+            .With("OrgIdentity:Bootstrap:AdminPassword", null)
+            .EnsureAvailableAsync();
 
     /// <summary>A setup link as the server prints it at start (the console is not captured, so ask the server's own service).</summary>
     private static string SetupLink(OrgIdentityApp app)

@@ -64,6 +64,25 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
     }
 
     /// <summary>
+    /// For a test that makes its own server: skips (or fails in CI) when the database service is missing,
+    /// and then removes what the server already made.
+    /// </summary>
+    public async Task<OrgIdentityApp> EnsureAvailableAsync()
+    {
+        try
+        {
+            await Database.EnsureAvailable();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
+
+        return this;
+    }
+
+    /// <summary>
     /// A second server on the same database and data directory, as after a restart. Stop this one first;
     /// the successor owns the data from then on.
     /// </summary>
