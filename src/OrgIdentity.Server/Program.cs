@@ -4,6 +4,7 @@ using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Email;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
 
 try
@@ -16,6 +17,8 @@ try
     builder.Services.AddApiAuthorization();
     builder.AddConnect();
     builder.AddRoles();
+    builder.AddOrganizations();
+    builder.Services.AddOpenApi();
 
     var app = builder.Build();
     if (await app.RunCommandAsync(args) is { } exitCode) return exitCode;
@@ -26,6 +29,9 @@ try
     app.MapUsers();
     app.MapMe();
     app.MapPermissions();
+    app.MapOrganizations();
+    // The admin API's contract, for client generators and the console (DESIGN.md §6).
+    app.MapOpenApi();
     app.MapRazorPages();
     await app.RunAsync();
     return 0;

@@ -1,8 +1,12 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
+using OrgIdentity.Server.Audit;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Email;
+using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Organizations;
+using OrgIdentity.Server.Roles;
 
 namespace OrgIdentity.Server.Accounts;
 
@@ -17,6 +21,7 @@ public sealed partial class AccountsService(
     AccountEmails emails,
     IOpenIddictTokenManager tokens,
     IOpenIddictAuthorizationManager authorizations,
+    AuditLog audit,
     TimeProvider time,
     ILogger<AccountsService> logger)
 {
@@ -124,20 +129,34 @@ public sealed partial class AccountsService(
         return await users.ConfirmEmailAsync(user, code);
     }
 
-    public async Task<IdentityResult> UpdateProfileAsync(User user, ProfileChange change)
+    public async Task<IdentityResult> UpdateProfileAsync(User user, ProfileChange change, AuditActor actor)
     {
+        var before = new ProfileChange(user.Name, user.GivenName, user.FamilyName, user.Company);
         user.Name = Clean(change.Name);
         user.GivenName = Clean(change.GivenName);
         user.FamilyName = Clean(change.FamilyName);
         user.Company = Clean(change.Company);
-        return await users.UpdateAsync(user);
+        var after = new ProfileChange(user.Name, user.GivenName, user.FamilyName, user.Company);
+        if (after != before)
+        {
+            // Saved by UpdateAsync together with the user: one SaveChanges, one transaction.
+            audit.Record(actor, null, "user.profile_updated", "user", user.Id.ToString(), new { before, after });
+        }
+
+        var updated = await users.UpdateAsync(user);
+        if (!updated.Succeeded)
+        {
+            audit.DiscardPending();
+        }
+
+        return updated;
     }
 
     /// <summary>
     /// Blocks every login and revokes every token, authorization and session of the user, at once
     /// (sessions through the new security stamp, checked by cookies every minute and by the token endpoint always).
     /// </summary>
-    public async Task<bool> DisableAsync(Guid userId, CancellationToken cancellationToken)
+    public async Task<bool> DisableAsync(Guid userId, AuditActor actor, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         if (await users.FindByIdAsync(userId.ToString()) is not { } user)
@@ -147,6 +166,7 @@ public sealed partial class AccountsService(
 
         user.IsDisabled = true;
         user.DisabledAt = time.GetUtcNow().UtcDateTime;
+        audit.Record(actor, null, "user.disabled", "user", user.Id.ToString(), new { user.Email });
         var updated = await users.UpdateSecurityStampAsync(user);
         if (!updated.Succeeded)
         {
@@ -161,7 +181,7 @@ public sealed partial class AccountsService(
     }
 
     /// <summary>Restores the same account; its old tokens stay revoked.</summary>
-    public async Task<bool> EnableAsync(Guid userId)
+    public async Task<bool> EnableAsync(Guid userId, AuditActor actor)
     {
         if (await users.FindByIdAsync(userId.ToString()) is not { } user)
         {
@@ -170,9 +190,62 @@ public sealed partial class AccountsService(
 
         user.IsDisabled = false;
         user.DisabledAt = null;
+        audit.Record(actor, null, "user.enabled", "user", user.Id.ToString(), new { user.Email });
         var updated = await users.UpdateAsync(user);
         Log.Enabled(logger, user.Id);
         return updated.Succeeded;
+    }
+
+    /// <summary>
+    /// Deletes an account made in error (DESIGN.md §2): never the caller's own, never an organization's last active
+    /// admin. Its memberships go with it; its tokens and authorizations are revoked first.
+    /// </summary>
+    public async Task<Refusal?> DeleteAsync(Guid userId, AuditActor actor, CancellationToken cancellationToken)
+    {
+        if (actor.Id == userId.ToString())
+        {
+            return Refusal.Conflict("You cannot delete your own account; ask another platform admin.");
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await users.FindByIdAsync(userId.ToString()) is not { } user)
+        {
+            return Refusal.NotFound("There is no such account.");
+        }
+
+        var memberships = await db.Memberships.AsNoTracking().Where(m => m.UserId == userId)
+            .Select(m => new
+            {
+                m.OrganizationId,
+                m.Organization.Slug,
+                m.BaseRole,
+                m.Status,
+                OtherAdmins = db.Memberships.Count(o => o.OrganizationId == m.OrganizationId && o.UserId != userId
+                    && o.BaseRole == BuiltInRoles.Admin && o.Status == MembershipStatus.Active && !o.User.IsDisabled),
+            })
+            .ToListAsync(cancellationToken);
+        if (memberships.FirstOrDefault(m => m.BaseRole == BuiltInRoles.Admin && m.Status == MembershipStatus.Active && m.OtherAdmins == 0) is { } lastAdmin)
+        {
+            return Refusal.Conflict($"This account is the last active admin of the organization '{lastAdmin.Slug}'; make someone else an admin there first, or disable the account instead.");
+        }
+
+        await tokens.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
+        await authorizations.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
+        foreach (var membership in memberships)
+        {
+            audit.Record(actor, membership.OrganizationId, "member.removed", "user", user.Id.ToString(), new { reason = "account deleted", role = membership.BaseRole });
+        }
+
+        audit.Record(actor, null, "user.deleted", "user", user.Id.ToString(), new { user.Email });
+        var deleted = await users.DeleteAsync(user);
+        if (!deleted.Succeeded)
+        {
+            throw new InvalidOperationException($"The account could not be deleted: {string.Join("; ", deleted.Errors.Select(e => e.Description))}");
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        Log.Deleted(logger, user.Id);
+        return null;
     }
 
     public async Task RecordLoginAsync(User user)
@@ -202,6 +275,9 @@ public sealed partial class AccountsService(
 
         [LoggerMessage(2003, LogLevel.Information, "User {UserId} enabled")]
         public static partial void Enabled(ILogger logger, Guid userId);
+
+        [LoggerMessage(2004, LogLevel.Information, "User {UserId} deleted")]
+        public static partial void Deleted(ILogger logger, Guid userId);
     }
 }
 

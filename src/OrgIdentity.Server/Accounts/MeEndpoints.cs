@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 using OrgIdentity.Server.Connect;
+using OrgIdentity.Server.Organizations;
 
 namespace OrgIdentity.Server.Accounts;
 
@@ -20,11 +21,13 @@ internal static class MeEndpoints
         return app;
     }
 
-    public static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> GetAsync(HttpContext context, UserManager<User> users) =>
-        await CallerAsync(context, users) is { } user ? TypedResults.Ok(MeResponse.From(user)) : NotAPerson();
+    public static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> GetAsync(HttpContext context, UserManager<User> users, MembershipAccess memberships) =>
+        await CallerAsync(context, users) is { } user
+            ? TypedResults.Ok(MeResponse.From(user, await memberships.ActiveMembershipsAsync(user.Id, context.RequestAborted)))
+            : NotAPerson();
 
     public static async Task<Results<Ok<MeResponse>, ValidationProblem, ProblemHttpResult>> PatchAsync(
-        PatchMeRequest request, HttpContext context, UserManager<User> users, AccountsService accounts)
+        PatchMeRequest request, HttpContext context, UserManager<User> users, AccountsService accounts, MembershipAccess memberships)
     {
         if (await CallerAsync(context, users) is not { } user)
         {
@@ -33,9 +36,10 @@ internal static class MeEndpoints
 
         // Absent (or null) leaves a field as it is; an empty string clears it.
         var result = await accounts.UpdateProfileAsync(user, new ProfileChange(
-            request.Name ?? user.Name, request.GivenName ?? user.GivenName, request.FamilyName ?? user.FamilyName, request.Company ?? user.Company));
+            request.Name ?? user.Name, request.GivenName ?? user.GivenName, request.FamilyName ?? user.FamilyName, request.Company ?? user.Company),
+            Audit.AuditActor.From(context));
         return result.Succeeded
-            ? TypedResults.Ok(MeResponse.From(user))
+            ? TypedResults.Ok(MeResponse.From(user, await memberships.ActiveMembershipsAsync(user.Id, context.RequestAborted)))
             : TypedResults.ValidationProblem(result.Errors.GroupBy(e => e.Code).ToDictionary(g => g.Key, g => g.Select(e => e.Description).ToArray()));
     }
 
@@ -54,11 +58,11 @@ internal static class MeEndpoints
         [property: StringLength(100)] string? FamilyName,
         [property: StringLength(200)] string? Company);
 
-    /// <summary>The profile; <c>memberships</c> lists the active memberships (none until organizations exist).</summary>
+    /// <summary>The profile and the active memberships.</summary>
     public sealed record MeResponse(Guid Id, string Email, bool EmailVerified, string DisplayName, string? Name, string? GivenName,
-        string? FamilyName, string? Company, bool IsPlatformAdmin, IReadOnlyList<object> Memberships)
+        string? FamilyName, string? Company, bool IsPlatformAdmin, IReadOnlyList<MembershipSummary> Memberships)
     {
-        public static MeResponse From(User user) => new(user.Id, user.Email!, user.EmailConfirmed, user.DisplayName, user.Name,
-            user.GivenName, user.FamilyName, user.Company, user.IsPlatformAdmin, []);
+        public static MeResponse From(User user, IReadOnlyList<MembershipSummary> memberships) => new(user.Id, user.Email!, user.EmailConfirmed,
+            user.DisplayName, user.Name, user.GivenName, user.FamilyName, user.Company, user.IsPlatformAdmin, memberships);
     }
 }

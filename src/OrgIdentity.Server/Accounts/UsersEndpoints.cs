@@ -1,9 +1,11 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
+using OrgIdentity.Server.Audit;
 using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Organizations;
 
 namespace OrgIdentity.Server.Accounts;
 
@@ -17,9 +19,15 @@ internal static class UsersEndpoints
 
     public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/users").RequireAuthorization(ApiPolicy).WithTags("Users");
-        group.MapPost("/{id:guid}/disable", DisableAsync).WithName("DisableUser");
-        group.MapPost("/{id:guid}/enable", EnableAsync).WithName("EnableUser");
+        var group = app.MapGroup("/api/v1/users").RequireAuthorization(ApiPolicy).WithTags("Users")
+            .AddEndpointFilter(async (context, next) =>
+                await IsPlatformAdminAsync(context.HttpContext) ? await next(context)
+                : Refusal.Forbidden("Only platform admins may manage accounts.").ToResult());
+        group.MapGet("/", ListAsync).WithName("ListUsers").Produces<Page<UserView>>();
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetUser").Produces<UserDetails>();
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteUser").Produces(StatusCodes.Status204NoContent);
+        group.MapPost("/{id:guid}/disable", DisableAsync).WithName("DisableUser").Produces(StatusCodes.Status204NoContent);
+        group.MapPost("/{id:guid}/enable", EnableAsync).WithName("EnableUser").Produces(StatusCodes.Status204NoContent);
         return app;
     }
 
@@ -31,44 +39,86 @@ internal static class UsersEndpoints
                 .RequireAssertion(context => context.User.HasScope(ConnectClaims.ApiScope)))
             .Services;
 
-    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DisableAsync(
-        Guid id, HttpContext context, OrgIdentityDbContext db, AccountsService accounts, CancellationToken cancellationToken)
+    /// <summary>Every account, newest first; <c>search</c> matches the start of the e-mail or the name.</summary>
+    public static async Task<IResult> ListAsync(string? search, string? cursor, int? limit, OrgIdentityDbContext db, CancellationToken cancellationToken)
     {
-        if (!await IsPlatformAdminAsync(context, db, cancellationToken))
+        if (OrganizationsEndpoints.PageSize(limit) is not { } size)
         {
-            return NotPlatformAdmin();
+            return OrganizationsEndpoints.BadLimit();
         }
 
+        var query = db.Users.AsNoTracking();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            var email = search.Trim().ToUpperInvariant();
+            var name = search.Trim();
+            query = query.Where(u => u.NormalizedEmail!.StartsWith(email) || (u.Name != null && u.Name.StartsWith(name)));
+        }
+
+        var total = await query.CountAsync(cancellationToken);
+        if (Guid.TryParse(cursor, out var after))
+        {
+            query = query.Where(u => u.Id < after);
+        }
+
+        var users = await query.OrderByDescending(u => u.Id).Take(size + 1).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new Page<UserView>(users.Take(size).Select(UserView.From).ToList(), total, users.Count > size ? users[size - 1].Id.ToString() : null));
+    }
+
+    /// <summary>One account with all its memberships, suspended ones included.</summary>
+    public static async Task<IResult> GetAsync(Guid id, OrgIdentityDbContext db, CancellationToken cancellationToken)
+    {
+        if (await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken) is not { } user)
+        {
+            return Refusal.NotFound("There is no such account.").ToResult();
+        }
+
+        var memberships = await db.Memberships.AsNoTracking().Where(m => m.UserId == id).OrderBy(m => m.JoinedAt)
+            .Select(m => new { m.OrganizationId, m.Organization.Slug, m.Organization.Name, m.BaseRole, Roles = m.Roles.Select(r => r.Role.Key).ToList(), m.Status, m.JoinedAt })
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(new UserDetails(UserView.From(user), memberships
+            .Select(m => new UserMembership(m.OrganizationId, m.Slug, m.Name, m.BaseRole, [.. m.Roles.Order(StringComparer.Ordinal)],
+                m.Status == MembershipStatus.Active ? "active" : "suspended", m.JoinedAt))
+            .ToList()));
+    }
+
+    public static async Task<IResult> DeleteAsync(Guid id, HttpContext context, AccountsService accounts, CancellationToken cancellationToken) =>
+        await accounts.DeleteAsync(id, AuditActor.From(context), cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
+
+    public static async Task<IResult> DisableAsync(Guid id, HttpContext context, AccountsService accounts, CancellationToken cancellationToken)
+    {
         if (CallerId(context) == id)
         {
             // A platform admin who disables themselves may leave nobody able to undo it.
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
-                detail: "You cannot disable your own account; ask another platform admin.");
+            return Refusal.Conflict("You cannot disable your own account; ask another platform admin.").ToResult();
         }
 
-        return await accounts.DisableAsync(id, cancellationToken) ? TypedResults.NoContent() : TypedResults.NotFound();
+        return await accounts.DisableAsync(id, AuditActor.From(context), cancellationToken) ? TypedResults.NoContent() : NoSuchAccount();
     }
 
-    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> EnableAsync(
-        Guid id, HttpContext context, OrgIdentityDbContext db, AccountsService accounts, CancellationToken cancellationToken)
-    {
-        if (!await IsPlatformAdminAsync(context, db, cancellationToken))
-        {
-            return NotPlatformAdmin();
-        }
+    public static async Task<IResult> EnableAsync(Guid id, HttpContext context, AccountsService accounts) =>
+        await accounts.EnableAsync(id, AuditActor.From(context)) ? TypedResults.NoContent() : NoSuchAccount();
 
-        return await accounts.EnableAsync(id) ? TypedResults.NoContent() : TypedResults.NotFound();
-    }
-
-    private static ProblemHttpResult NotPlatformAdmin() =>
-        TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "Only platform admins may manage accounts.");
+    private static IResult NoSuchAccount() => Refusal.NotFound("There is no such account.").ToResult();
 
     // Only a person's token names a user; a client whose id happens to be a Guid is not one.
     private static Guid? CallerId(HttpContext context) =>
         context.User.GetClaim(ConnectClaims.PrincipalType) == "user"
         && Guid.TryParse(context.User.GetClaim(OpenIddictConstants.Claims.Subject), out var userId) ? userId : null;
 
-    private static async Task<bool> IsPlatformAdminAsync(HttpContext context, OrgIdentityDbContext db, CancellationToken cancellationToken) =>
+    private static async Task<bool> IsPlatformAdminAsync(HttpContext context) =>
         CallerId(context) is { } userId
-        && await db.Users.AnyAsync(u => u.Id == userId && u.IsPlatformAdmin && !u.IsDisabled, cancellationToken);
+        && await context.RequestServices.GetRequiredService<OrgIdentityDbContext>()
+            .Users.AnyAsync(u => u.Id == userId && u.IsPlatformAdmin && !u.IsDisabled, context.RequestAborted);
+
+    public sealed record UserView(Guid Id, string Email, bool EmailVerified, string DisplayName, string? Company, bool Disabled, DateTime? DisabledAt,
+        bool IsPlatformAdmin, DateTime CreatedAt, DateTime? LastLoginAt)
+    {
+        public static UserView From(User user) => new(user.Id, user.Email!, user.EmailConfirmed, user.DisplayName, user.Company, user.IsDisabled,
+            user.DisabledAt, user.IsPlatformAdmin, user.CreatedAt, user.LastLoginAt);
+    }
+
+    public sealed record UserMembership(Guid OrganizationId, string Slug, string Name, string Role, IReadOnlyList<string> Roles, string Status, DateTime JoinedAt);
+
+    public sealed record UserDetails(UserView User, IReadOnlyList<UserMembership> Memberships);
 }

@@ -1,8 +1,12 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Organizations;
+using OrgIdentity.Server.Roles;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Connect;
@@ -22,9 +26,21 @@ internal static class ConnectClaims
     /// <summary>Identity's security stamp, kept in codes and refresh tokens so a reset or disable ends them.</summary>
     public const string SecurityStamp = "AspNet.Identity.SecurityStamp";
 
-    public static readonly string[] Registered = [PrincipalType, Company, "org_id", "org_slug", "org_role", "org_roles", "permissions", "units", "authz_ver"];
+    public const string OrganizationId = "org_id";
+    public const string OrganizationSlug = "org_slug";
+    public const string OrganizationRole = "org_role";
+    public const string OrganizationRoles = "org_roles";
+    public const string Permissions = "permissions";
+    public const string Units = "units";
+    public const string AuthzVersion = "authz_ver";
 
-    public static ClaimsPrincipal ForUser(User user, IEnumerable<string> scopes, DateTimeOffset authenticatedAt)
+    /// <summary>The <c>organization</c> parameter of authorize and refresh requests: an organization's id or slug.</summary>
+    public const string OrganizationParameter = "organization";
+
+    public static readonly string[] Registered = [PrincipalType, Company, OrganizationId, OrganizationSlug, OrganizationRole, OrganizationRoles, Permissions, Units, AuthzVersion];
+
+    /// <summary>A person's principal; <paramref name="organization"/> is the active membership the token is for, or null for none.</summary>
+    public static ClaimsPrincipal ForUser(User user, IEnumerable<string> scopes, DateTimeOffset authenticatedAt, OrganizationAccess? organization)
     {
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, user.Id.ToString())
@@ -38,8 +54,34 @@ internal static class ConnectClaims
             .SetClaim(SecurityStamp, user.SecurityStamp);
         identity.AddClaim(new Claim(Claims.AuthenticationTime,
             authenticatedAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer64));
+        if (organization is not null)
+        {
+            identity.SetClaim(OrganizationId, organization.OrganizationId.ToString())
+                .SetClaim(OrganizationSlug, organization.Slug)
+                .SetClaim(OrganizationRole, organization.BaseRole);
+            identity.AddClaim(JsonArray(OrganizationRoles, organization.RoleKeys));
+            identity.AddClaim(JsonArray(Permissions, organization.Permissions));
+            identity.AddClaim(JsonArray(Units, organization.Units));
+            identity.AddClaim(new Claim(AuthzVersion, organization.AuthzVersion.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer));
+        }
+
         return Finish(identity, scopes);
     }
+
+    /// <summary>
+    /// DESIGN.md §3: a requested scope that is a permission of the catalog is granted only when the principal holds
+    /// it in the token's organization; a token without an organization holds none.
+    /// </summary>
+    public static string[] GrantedScopes(IEnumerable<string> requested, PermissionCatalog catalog, OrganizationAccess? organization) =>
+        requested.Where(scope => !catalog.Contains(scope) || organization?.Permissions.Contains(scope) == true).ToArray();
+
+    /// <summary>The organization a stored principal (code, refresh token) was issued for, if any.</summary>
+    public static Guid? OrganizationOf(ClaimsPrincipal principal) =>
+        Guid.TryParse(principal.GetClaim(OrganizationId), out var id) ? id : null;
+
+    // OpenIddict writes a single-valued claim as a string unless its value type says it is a JSON array.
+    private static Claim JsonArray(string type, IEnumerable<string> values) =>
+        new(type, JsonSerializer.Serialize(values.ToArray()), JsonClaimValueTypes.JsonArray);
 
     /// <summary>A client declared in configuration: no person, no organization.</summary>
     public static ClaimsPrincipal ForClient(string clientId, string? displayName, IEnumerable<string> scopes)
@@ -80,6 +122,9 @@ internal static class ConnectClaims
             [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         Claims.AuthenticationTime => [OpenIddictConstants.Destinations.IdentityToken],
         PrincipalType => [OpenIddictConstants.Destinations.AccessToken],
+        // ID tokens stay small: the organization, for display; the rest is for APIs.
+        OrganizationId or OrganizationSlug => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
+        OrganizationRole or OrganizationRoles or Permissions or Units or AuthzVersion => [OpenIddictConstants.Destinations.AccessToken],
         // The client's own name is useful to the APIs it calls.
         Claims.Name when claim.Subject?.GetClaim(PrincipalType) == "client" => [OpenIddictConstants.Destinations.AccessToken],
         _ => [],

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Organizations;
+using OrgIdentity.Server.Roles;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Connect;
@@ -25,10 +27,11 @@ internal static class ConnectEndpoints
     }
 
     public static async Task<Results<SignInHttpResult, ForbidHttpResult>> ExchangeAsync(
-        HttpContext context, UserManager<User> users, IOpenIddictApplicationManager applications)
+        HttpContext context, UserManager<User> users, IOpenIddictApplicationManager applications, MembershipAccess memberships, PermissionCatalog catalog)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
+        var cancellationToken = context.RequestAborted;
 
         if (request.IsClientCredentialsGrantType())
         {
@@ -39,10 +42,11 @@ internal static class ConnectEndpoints
             }
 
             // Clients declared in configuration; service accounts (organization-owned) come with a later issue.
-            var application = await applications.FindByClientIdAsync(request.ClientId!, context.RequestAborted)
+            // Such a client belongs to no organization, so it holds no permission scope.
+            var application = await applications.FindByClientIdAsync(request.ClientId!, cancellationToken)
                 ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
-            var displayName = await applications.GetDisplayNameAsync(application, context.RequestAborted);
-            return TypedResults.SignIn(ConnectClaims.ForClient(request.ClientId!, displayName, request.GetScopes()),
+            var displayName = await applications.GetDisplayNameAsync(application, cancellationToken);
+            return TypedResults.SignIn(ConnectClaims.ForClient(request.ClientId!, displayName, ConnectClaims.GrantedScopes(request.GetScopes(), catalog, null)),
                 authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
@@ -57,19 +61,41 @@ internal static class ConnectEndpoints
                 return Reject(Errors.InvalidGrant, "The token is no longer valid.");
             }
 
+            // Roles, permissions and units are recomputed from the database every time (DESIGN.md §3).
+            OrganizationAccess? organization = null;
+            var switchTo = request.IsRefreshTokenGrantType() ? (string?)request.GetParameter(ConnectClaims.OrganizationParameter) : null;
+            if (!string.IsNullOrWhiteSpace(switchTo))
+            {
+                organization = await memberships.FindOrganizationAsync(switchTo, cancellationToken) is { } target
+                    ? await memberships.ForUserAsync(user.Id, target.Id, cancellationToken)
+                    : null;
+                if (organization is null)
+                {
+                    // The same answer for an unknown organization and one the user is not in.
+                    return Reject(Errors.InvalidRequest, "The organization does not exist or you are not an active member of it.");
+                }
+            }
+            else if (ConnectClaims.OrganizationOf(stored) is { } organizationId)
+            {
+                organization = await memberships.ForUserAsync(user.Id, organizationId, cancellationToken);
+                if (organization is null)
+                {
+                    return Reject(Errors.InvalidGrant, "You are no longer an active member of the organization this token is for.");
+                }
+            }
+
             // A refresh may narrow the scopes (RFC 6749 §6; OpenIddict has checked they were granted): the
             // audience follows what this token is for, not what the grant once covered.
             var scopes = request.IsRefreshTokenGrantType() && request.GetScopes() is { Length: > 0 } narrowed ? narrowed : stored.GetScopes();
-
-            // Recomputed from the database every time, so profile changes reach refreshed tokens.
-            return TypedResults.SignIn(ConnectClaims.ForUser(user, scopes, ConnectClaims.AuthenticatedAt(stored)),
+            return TypedResults.SignIn(ConnectClaims.ForUser(user, ConnectClaims.GrantedScopes(scopes, catalog, organization), ConnectClaims.AuthenticatedAt(stored), organization),
                 authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
         return Reject(Errors.UnsupportedGrantType, "The grant type is not supported.");
     }
 
-    public static async Task<Results<Ok<Dictionary<string, object>>, ChallengeHttpResult>> UserInfoAsync(HttpContext context, UserManager<User> users)
+    public static async Task<Results<Ok<Dictionary<string, object>>, ChallengeHttpResult>> UserInfoAsync(
+        HttpContext context, UserManager<User> users, MembershipAccess memberships)
     {
         // Only a person has user info: a client's token (principal_type "client") is refused like a stale one.
         var principal = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
@@ -97,8 +123,10 @@ internal static class ConnectEndpoints
 
         if (principal.HasScope(ConnectClaims.OrganizationsScope))
         {
-            // Memberships arrive with the organizations issue; until then nobody has any.
-            claims["organizations"] = Array.Empty<object>();
+            // Every active membership, read now: the roles may have changed since the token was issued.
+            claims["organizations"] = (await memberships.ActiveMembershipsAsync(user.Id, context.RequestAborted))
+                .Select(m => new { id = m.OrganizationId, slug = m.Slug, name = m.Name, role = m.Role, roles = m.Roles })
+                .ToArray();
         }
 
         return TypedResults.Ok(claims);

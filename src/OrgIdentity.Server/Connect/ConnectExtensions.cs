@@ -113,6 +113,9 @@ internal static class ConnectExtensions
             MoveFirst(options.EncryptionCredentials, certificates.Encryption[0]);
         });
 
+        // Permissions of the catalog may be requested as scopes (granted only when held, DESIGN.md §3).
+        builder.Services.AddOptions<OpenIddictServerOptions>().Configure<Roles.PermissionCatalog>((options, catalog) => options.Scopes.UnionWith(catalog.All));
+
         builder.Services.AddScoped<ConfiguredClients>();
         builder.Services.AddHostedService<TokenPruning>();
         return builder;

@@ -4,7 +4,10 @@ using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.EntityFrameworkCore.Models;
 using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Audit;
 using OrgIdentity.Server.Email;
+using OrgIdentity.Server.Organizations;
+using OrgIdentity.Server.Roles;
 
 namespace OrgIdentity.Server.Data;
 
@@ -17,6 +20,11 @@ public abstract class OrgIdentityDbContext(DbContextOptions options)
 {
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<OutboxMessage> OutboxMessages => Set<OutboxMessage>();
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<Membership> Memberships => Set<Membership>();
+    public DbSet<MembershipRole> MembershipRoles => Set<MembershipRole>();
+    public DbSet<OrganizationRole> OrganizationRoles => Set<OrganizationRole>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -48,7 +56,9 @@ public sealed class PostgreSqlOrgIdentityDbContext(DbContextOptions<PostgreSqlOr
 /// SQL Server refuses a table that one delete can reach by two cascading paths. None exists in this model:
 /// OpenIddict's foreign keys (tokens to authorizations and applications, authorizations to applications) are
 /// optional and cascade nothing in the database, and Identity's cascades are single steps from a user or a role
-/// (AspNetUserRoles has one from each, which is allowed: the paths start at different tables). When a foreign key
+/// (AspNetUserRoles has one from each, which is allowed: the paths start at different tables). MembershipRoles reaches
+/// Organizations through Memberships and through OrganizationRoles, so its key to the role cascades nothing
+/// (a role is deleted only when nobody holds it). When a foreign key
 /// is added, read the SQL Server migration for a second path to one table and give it <c>DeleteBehavior.NoAction</c>
 /// (or <c>ClientCascade</c>) here, for SQL Server only.
 /// </summary>

@@ -53,9 +53,10 @@ public static class Oidc
     }
 
     /// <summary>Signs in with the login form when asked, follows the authorize request and returns the code.</summary>
-    public static async Task<string> AuthorizeCodeAsync(Browser browser, string email, string password, string clientId, string redirectUri, string scope, Pkce pkce)
+    public static async Task<string> AuthorizeCodeAsync(Browser browser, string email, string password, string clientId, string redirectUri, string scope, Pkce pkce,
+        params (string Name, string Value)[] extra)
     {
-        var response = await browser.OpenAsync(AuthorizeUrl(clientId, redirectUri, scope, pkce));
+        var response = await browser.OpenAsync(AuthorizeUrl(clientId, redirectUri, scope, pkce, extra));
         if (response.RequestMessage!.RequestUri!.AbsolutePath.Equals("/Account/Login", StringComparison.OrdinalIgnoreCase))
         {
             response = await browser.FollowAsync(await browser.SubmitAsync(response,
@@ -71,8 +72,9 @@ public static class Oidc
         TokenAsync(http, Form(("grant_type", "authorization_code"), ("code", code), ("code_verifier", pkce.Verifier),
             ("client_id", clientId), ("redirect_uri", redirectUri), ("client_secret", secret)));
 
-    public static Task<TokenResponse> RefreshAsync(HttpClient http, string refreshToken, string clientId, string? secret = null) =>
-        TokenAsync(http, Form(("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientId), ("client_secret", secret)));
+    public static Task<TokenResponse> RefreshAsync(HttpClient http, string refreshToken, string clientId, string? secret = null, string? organization = null) =>
+        TokenAsync(http, Form(("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientId), ("client_secret", secret),
+            ("organization", organization)));
 
     public static Task<TokenResponse> ClientCredentialsAsync(HttpClient http, string clientId, string secret, string? scope = null) =>
         TokenAsync(http, Form(("grant_type", "client_credentials"), ("client_id", clientId), ("client_secret", secret), ("scope", scope)));

@@ -33,6 +33,9 @@ public static class TestClients
         ["OrgIdentity:Clients:10:Scopes:3"] = "offline_access",
         ["OrgIdentity:Clients:10:Scopes:4"] = "organizations",
         ["OrgIdentity:Clients:10:Scopes:5"] = "orgidentity.api",
+        // Permissions of the catalog, requested as scopes: granted only when held.
+        ["OrgIdentity:Clients:10:Scopes:6"] = "assets:view",
+        ["OrgIdentity:Clients:10:Scopes:7"] = "billing:edit",
 
         ["OrgIdentity:Clients:11:ClientId"] = ConsentClient,
         ["OrgIdentity:Clients:11:DisplayName"] = "Third-party app",

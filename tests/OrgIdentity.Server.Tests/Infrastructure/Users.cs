@@ -37,12 +37,14 @@ public static class Users
         return browser;
     }
 
-    /// <summary>Tokens for <paramref name="user"/> through the code flow of the confidential test client.</summary>
-    public static async Task<TokenResponse> TokensAsync(this OrgIdentityApp app, TestUser user, string scope = "openid profile email offline_access orgidentity.api")
+    /// <summary>Tokens for <paramref name="user"/>; <paramref name="organization"/> is the authorize parameter (id or slug), for a user in several.</summary>
+    public static async Task<TokenResponse> TokensAsync(this OrgIdentityApp app, TestUser user, string scope = "openid profile email offline_access orgidentity.api",
+        string? organization = null)
     {
         using var browser = app.CreateBrowser();
         var pkce = Oidc.Pkce.Create();
-        var code = await Oidc.AuthorizeCodeAsync(browser, user.Email, user.Password, TestClients.CodeClient, TestClients.CodeRedirect, scope, pkce);
+        var code = await Oidc.AuthorizeCodeAsync(browser, user.Email, user.Password, TestClients.CodeClient, TestClients.CodeRedirect, scope, pkce,
+            organization is null ? [] : [("organization", organization)]);
         return (await Oidc.RedeemCodeAsync(browser.Http, code, pkce, TestClients.CodeClient, TestClients.CodeRedirect, TestClients.CodeSecret)).EnsureTokens();
     }
 }

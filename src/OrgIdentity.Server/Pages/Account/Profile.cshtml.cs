@@ -44,7 +44,7 @@ public sealed class ProfileModel(UserManager<User> users, SignInManager<User> si
             return Page();
         }
 
-        var result = await accounts.UpdateProfileAsync(user, new ProfileChange(Input.Name, Input.GivenName, Input.FamilyName, Input.Company));
+        var result = await accounts.UpdateProfileAsync(user, new ProfileChange(Input.Name, Input.GivenName, Input.FamilyName, Input.Company), Audit.AuditActor.From(HttpContext));
         if (!result.Succeeded)
         {
             foreach (var error in result.Errors)

@@ -8,6 +8,8 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Connect;
+using OrgIdentity.Server.Organizations;
+using OrgIdentity.Server.Roles;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Pages.Connect;
@@ -22,6 +24,8 @@ public sealed class AuthorizeModel(
     IOpenIddictAuthorizationManager authorizations,
     UserManager<User> users,
     SignInManager<User> signIn,
+    MembershipAccess memberships,
+    PermissionCatalog catalog,
     TimeProvider time) : PageModel
 {
     // OpenIddict 7 no longer rewrites prompt: this remembers when we sent the user to sign in again, so a
@@ -30,6 +34,9 @@ public sealed class AuthorizeModel(
 
     public string ApplicationName { get; private set; } = "";
     public IReadOnlyList<string> ScopeDescriptions { get; private set; } = [];
+
+    /// <summary>Set when the user belongs to several organizations and the request named none: the picker is shown.</summary>
+    public IReadOnlyList<MembershipSummary>? OrganizationChoices { get; private set; }
 
     public Task<IActionResult> OnGetAsync() => HandleAsync(consented: false);
 
@@ -64,6 +71,36 @@ public sealed class AuthorizeModel(
                 IdentityConstants.ApplicationScheme);
         }
 
+        // DESIGN.md §3: the organization named (id or slug), the only one, or the user's pick; none for a user in no organization.
+        var memberOf = await memberships.ActiveMembershipsAsync(user.Id, HttpContext.RequestAborted);
+        var named = NamedOrganization(request);
+        OrganizationAccess? organization = null;
+        if (named is not null)
+        {
+            organization = await memberships.FindOrganizationAsync(named, HttpContext.RequestAborted) is { } target
+                ? await memberships.ForUserAsync(user.Id, target.Id, HttpContext.RequestAborted)
+                : null;
+            if (organization is null)
+            {
+                // The same answer for an organization that does not exist and one the user is not in.
+                return Reject(Errors.InvalidRequest, "The organization does not exist or you are not an active member of it.");
+            }
+        }
+        else if (memberOf.Count == 1)
+        {
+            organization = await memberships.ForUserAsync(user.Id, memberOf[0].OrganizationId, HttpContext.RequestAborted);
+        }
+        else if (memberOf.Count > 1)
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Reject(Errors.InteractionRequired, "The user belongs to several organizations and must choose one.");
+            }
+
+            OrganizationChoices = memberOf;
+            return Page();
+        }
+
         var application = await applications.FindByClientIdAsync(request.ClientId!, HttpContext.RequestAborted)
             ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
         var applicationId = await applications.GetIdAsync(application, HttpContext.RequestAborted);
@@ -88,7 +125,7 @@ public sealed class AuthorizeModel(
             return Page();
         }
 
-        var principal = ConnectClaims.ForUser(user, request.GetScopes(), AuthenticatedAt(session));
+        var principal = ConnectClaims.ForUser(user, ConnectClaims.GrantedScopes(request.GetScopes(), catalog, organization), AuthenticatedAt(session), organization);
 
         // A permanent authorization remembers the consent; one that covers the requested scopes is reused.
         var authorization = granted.LastOrDefault() ?? await authorizations.CreateAsync(
@@ -96,6 +133,21 @@ public sealed class AuthorizeModel(
         principal.SetAuthorizationId(await authorizations.GetIdAsync(authorization, HttpContext.RequestAborted));
 
         return SignIn(principal, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+    }
+
+    /// <summary>
+    /// The <c>organization</c> parameter, or the picker's answer: it arrives as a form field next to the re-posted
+    /// request, and stays in the form through the consent page.
+    /// </summary>
+    private string? NamedOrganization(OpenIddictRequest request)
+    {
+        var named = (string?)request.GetParameter(ConnectClaims.OrganizationParameter);
+        if (string.IsNullOrWhiteSpace(named) && Request.HasFormContentType)
+        {
+            named = Request.Form[ConnectClaims.OrganizationParameter].LastOrDefault();
+        }
+
+        return string.IsNullOrWhiteSpace(named) ? null : named.Trim();
     }
 
     private bool NeedsFreshLogin(OpenIddictRequest request, AuthenticateResult session)

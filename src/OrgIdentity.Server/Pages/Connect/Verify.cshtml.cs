@@ -7,6 +7,8 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Connect;
+using OrgIdentity.Server.Organizations;
+using OrgIdentity.Server.Roles;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Pages.Connect;
@@ -19,6 +21,8 @@ namespace OrgIdentity.Server.Pages.Connect;
 public sealed class VerifyModel(
     IOpenIddictApplicationManager applications,
     UserManager<User> users,
+    MembershipAccess memberships,
+    PermissionCatalog catalog,
     TimeProvider time) : PageModel
 {
     public string? ApplicationName { get; private set; }
@@ -65,9 +69,13 @@ public sealed class VerifyModel(
             return Page();
         }
 
+        // A device has no picker: a user with one organization gets it; with several, the device refreshes with
+        // organization=<id> (DESIGN.md §3) to choose.
+        var memberOf = await memberships.ActiveMembershipsAsync(user.Id, HttpContext.RequestAborted);
+        var organization = memberOf.Count == 1 ? await memberships.ForUserAsync(user.Id, memberOf[0].OrganizationId, HttpContext.RequestAborted) : null;
         var session = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        var principal = ConnectClaims.ForUser(user, device.GetScopes(),
-            OrgIdentitySignInManager.AuthenticatedAt(session.Properties) ?? time.GetUtcNow());
+        var principal = ConnectClaims.ForUser(user, ConnectClaims.GrantedScopes(device.GetScopes(), catalog, organization),
+            OrgIdentitySignInManager.AuthenticatedAt(session.Properties) ?? time.GetUtcNow(), organization);
         return SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verified" },
             OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }

@@ -1,0 +1,235 @@
+using Microsoft.EntityFrameworkCore;
+using OrgIdentity.Server.Audit;
+using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Roles;
+
+namespace OrgIdentity.Server.Organizations;
+
+/// <summary>A member as the admin API shows it; <c>roles</c> are the custom role keys on top of the base <c>role</c>.</summary>
+public sealed record MemberView(
+    Guid UserId,
+    string Email,
+    string DisplayName,
+    string? Name,
+    string? GivenName,
+    string? FamilyName,
+    string? Company,
+    string Role,
+    IReadOnlyList<string> Roles,
+    string Status,
+    string Source,
+    bool LimitedToUnits,
+    bool Disabled,
+    DateTime JoinedAt,
+    DateTime? LastLoginAt,
+    int AuthzVersion);
+
+/// <summary>A change to one membership; a null field stays as it is.</summary>
+public sealed record MemberChange(string? Role, IReadOnlyList<string>? Roles, string? Status);
+
+/// <summary>
+/// The rules for members (DESIGN.md §2 invariants): only <c>members:edit</c> changes others; nobody grants a
+/// permission they lack or acts on a member who holds one they lack; an organization keeps an active admin;
+/// every change bumps the membership's <c>AuthzVersion</c> and writes an audit event in the same transaction.
+/// </summary>
+public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess access, AuditLog audit)
+{
+    public const string MembersEdit = "members:edit";
+
+    public async Task<Page<MemberView>> ListAsync(OrganizationCaller caller, string? cursor, int limit, CancellationToken cancellationToken)
+    {
+        var query = db.Memberships.AsNoTracking().Where(m => m.OrganizationId == caller.OrganizationId);
+        var total = await query.CountAsync(cancellationToken);
+        if (Guid.TryParse(cursor, out var after))
+        {
+            query = query.Where(m => m.Id > after);
+        }
+
+        var page = await Project(query.OrderBy(m => m.Id)).Take(limit + 1).ToListAsync(cancellationToken);
+        return new Page<MemberView>(page.Take(limit).Select(p => p.View).ToList(), total, page.Count > limit ? page[limit - 1].MembershipId.ToString() : null);
+    }
+
+    public async Task<Outcome<MemberView>> GetAsync(OrganizationCaller caller, Guid userId, CancellationToken cancellationToken) =>
+        await Project(db.Memberships.AsNoTracking().Where(m => m.OrganizationId == caller.OrganizationId && m.UserId == userId))
+            .SingleOrDefaultAsync(cancellationToken) is { } row
+            ? row.View
+            : NoSuchMember();
+
+    public async Task<Outcome<MemberView>> UpdateAsync(OrganizationCaller caller, Guid userId, MemberChange change, CancellationToken cancellationToken)
+    {
+        if (change.Role is not null && !BuiltInRoles.Keys.Contains(change.Role))
+        {
+            return Refusal.Invalid("role", "The role is one of admin, member or viewer.");
+        }
+
+        MembershipStatus? status = null;
+        if (change.Status is not null)
+        {
+            if (!Enum.TryParse<MembershipStatus>(change.Status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || change.Status.Any(char.IsDigit))
+            {
+                return Refusal.Invalid("status", "The status is active or suspended.");
+            }
+
+            status = parsed;
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await LockOrganizationAsync(caller.OrganizationId, cancellationToken);
+        var membership = await LoadAsync(caller.OrganizationId, userId, cancellationToken);
+        if (membership is null)
+        {
+            return NoSuchMember();
+        }
+
+        if (MayActOn(caller, membership) is { } refused)
+        {
+            return refused;
+        }
+
+        // Custom roles by key, all of this organization's.
+        var newRoles = membership.Roles.Select(r => r.Role).ToList();
+        if (change.Roles is { } keys)
+        {
+            var wanted = keys.Select(k => k.Trim()).Distinct(StringComparer.Ordinal).ToList();
+            newRoles = await db.OrganizationRoles.Where(r => r.OrganizationId == caller.OrganizationId && wanted.Contains(r.Key)).ToListAsync(cancellationToken);
+            if (wanted.Except(newRoles.Select(r => r.Key), StringComparer.Ordinal).FirstOrDefault() is { } unknown)
+            {
+                return Refusal.Invalid("roles", $"This organization has no role '{unknown}'.");
+            }
+        }
+
+        var newBaseRole = change.Role ?? membership.BaseRole;
+        var granted = access.PermissionsOf(newBaseRole, newRoles.Select(r => r.Permissions));
+        if (Lacking(caller, granted) is { Count: > 0 } lacking)
+        {
+            return Refusal.Forbidden($"You cannot grant permissions you do not hold: {string.Join(", ", lacking)}.");
+        }
+
+        var newStatus = status ?? membership.Status;
+        var stopsBeingActiveAdmin = IsActiveAdmin(membership.BaseRole, membership.Status) && !IsActiveAdmin(newBaseRole, newStatus);
+        if (stopsBeingActiveAdmin && !await HasAnotherActiveAdminAsync(membership, cancellationToken))
+        {
+            return LastAdmin(newStatus == MembershipStatus.Suspended ? "suspended" : "demoted");
+        }
+
+        var before = Describe(membership);
+        var oldKeys = membership.Roles.Select(r => r.Role.Key).Order(StringComparer.Ordinal).ToList();
+        var newKeys = newRoles.Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
+        var changed = newBaseRole != membership.BaseRole || newStatus != membership.Status || !oldKeys.SequenceEqual(newKeys);
+        if (changed)
+        {
+            membership.BaseRole = newBaseRole;
+            membership.Status = newStatus;
+            membership.Roles.RemoveAll(r => !newKeys.Contains(r.Role.Key));
+            foreach (var role in newRoles.Where(r => !oldKeys.Contains(r.Key)))
+            {
+                membership.Roles.Add(new MembershipRole { MembershipId = membership.Id, RoleId = role.Id, Role = role, Source = MembershipRoleSource.Manual });
+            }
+
+            membership.AuthzVersion++;
+            audit.Record(caller.Actor, caller.OrganizationId, "member.updated", "user", userId.ToString(), new { before, after = Describe(membership) });
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return (await GetAsync(caller, userId, cancellationToken)).Value!;
+    }
+
+    /// <summary>Removes the membership (the account stays). Anyone may leave an organization; removing others needs <c>members:edit</c>.</summary>
+    public async Task<Refusal?> RemoveAsync(OrganizationCaller caller, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await LockOrganizationAsync(caller.OrganizationId, cancellationToken);
+        var membership = await LoadAsync(caller.OrganizationId, userId, cancellationToken);
+        if (membership is null)
+        {
+            return NoSuchMember();
+        }
+
+        var leaving = userId == caller.UserId;
+        if (!leaving && MayActOn(caller, membership) is { } refused)
+        {
+            return refused;
+        }
+
+        if (IsActiveAdmin(membership.BaseRole, membership.Status) && !await HasAnotherActiveAdminAsync(membership, cancellationToken))
+        {
+            return LastAdmin("removed");
+        }
+
+        audit.Record(caller.Actor, caller.OrganizationId, leaving ? "member.left" : "member.removed", "user", userId.ToString(), Describe(membership));
+        db.Memberships.Remove(membership);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return null;
+    }
+
+    /// <summary>
+    /// Takes the organization's row lock as the transaction's first write (PostgreSQL and SQL Server lock the row,
+    /// SQLite the database): membership changes of one organization then run one at a time, so two admins
+    /// demoting each other cannot both pass the last-admin check.
+    /// </summary>
+    internal async Task LockOrganizationAsync(Guid organizationId, CancellationToken cancellationToken) =>
+        await db.Organizations.Where(o => o.Id == organizationId)
+            .ExecuteUpdateAsync(o => o.SetProperty(x => x.Revision, x => x.Revision + 1), cancellationToken);
+
+    /// <summary>Only <c>members:edit</c> acts on members, and never on one who holds a permission the caller lacks.</summary>
+    private Refusal? MayActOn(OrganizationCaller caller, Membership target)
+    {
+        if (!caller.Has(MembersEdit))
+        {
+            return OrganizationRoutes.MissingPermission(MembersEdit);
+        }
+
+        var held = access.PermissionsOf(target.BaseRole, target.Roles.Select(r => r.Role.Permissions));
+        return Lacking(caller, held) is { Count: > 0 } lacking
+            ? Refusal.Forbidden($"This member holds permissions you do not: {string.Join(", ", lacking)}.")
+            : null;
+    }
+
+    private static List<string> Lacking(OrganizationCaller caller, IEnumerable<string> permissions) =>
+        permissions.Where(p => !caller.Has(p)).Order(StringComparer.Ordinal).ToList();
+
+    private static bool IsActiveAdmin(string baseRole, MembershipStatus status) => baseRole == BuiltInRoles.Admin && status == MembershipStatus.Active;
+
+    /// <summary>An active admin other than this one, whose account is not disabled.</summary>
+    private Task<bool> HasAnotherActiveAdminAsync(Membership membership, CancellationToken cancellationToken) =>
+        db.Memberships.AnyAsync(m => m.OrganizationId == membership.OrganizationId && m.Id != membership.Id
+            && m.BaseRole == BuiltInRoles.Admin && m.Status == MembershipStatus.Active && !m.User.IsDisabled, cancellationToken);
+
+    private static Refusal LastAdmin(string what) =>
+        Refusal.Conflict($"This is the organization's last active admin and cannot be {what}: make another member an admin first.");
+
+    private static Refusal NoSuchMember() => Refusal.NotFound("This organization has no such member.");
+
+    private Task<Membership?> LoadAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken) =>
+        db.Memberships.Include(m => m.Roles).ThenInclude(r => r.Role)
+            .SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId, cancellationToken);
+
+    private static object Describe(Membership membership) => new
+    {
+        role = membership.BaseRole,
+        roles = membership.Roles.Select(r => r.Role.Key).Order(StringComparer.Ordinal).ToArray(),
+        status = Lower(membership.Status),
+    };
+
+    internal static string Lower<TEnum>(TEnum value) where TEnum : struct, Enum =>
+        System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    /// <summary>The columns of a member, read in one query (custom roles included); the view is made in memory.</summary>
+    private sealed record Row(Guid MembershipId, Guid UserId, string Email, string? Name, string? GivenName, string? FamilyName, string? LegacyUserName,
+        string? Company, string BaseRole, List<string> Roles, MembershipStatus Status, MembershipSource Source, bool LimitedToUnits, bool Disabled,
+        DateTime JoinedAt, DateTime? LastLoginAt, int AuthzVersion)
+    {
+        public MemberView View => new(UserId, Email,
+            new Accounts.User { Email = Email, Name = Name, GivenName = GivenName, FamilyName = FamilyName, LegacyUserName = LegacyUserName }.DisplayName,
+            Name, GivenName, FamilyName, Company, BaseRole, [.. Roles.Order(StringComparer.Ordinal)], Lower(Status), Lower(Source), LimitedToUnits,
+            Disabled, JoinedAt, LastLoginAt, AuthzVersion);
+    }
+
+    private static IQueryable<Row> Project(IQueryable<Membership> memberships) =>
+        memberships.Select(m => new Row(m.Id, m.UserId, m.User.Email!, m.User.Name, m.User.GivenName, m.User.FamilyName, m.User.LegacyUserName,
+            m.User.Company, m.BaseRole, m.Roles.Select(r => r.Role.Key).ToList(), m.Status, m.Source, m.LimitedToUnits, m.User.IsDisabled,
+            m.JoinedAt, m.User.LastLoginAt, m.AuthzVersion));
+}

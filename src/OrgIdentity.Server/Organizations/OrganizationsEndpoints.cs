@@ -1,0 +1,163 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Audit;
+using OrgIdentity.Server.Connect;
+using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Roles;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace OrgIdentity.Server.Organizations;
+
+/// <summary>
+/// <c>/api/v1/orgs</c>: organizations, their members and the permission check (DESIGN.md §6). Thin: the rules
+/// are <see cref="OrganizationsService"/>'s and <see cref="MembersService"/>'s.
+/// </summary>
+internal static class OrganizationsEndpoints
+{
+    public static IHostApplicationBuilder AddOrganizations(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<OrganizationsOptions>().BindConfiguration(OrganizationsOptions.Section);
+        builder.Services.AddScoped<MembershipAccess>();
+        builder.Services.AddScoped<CurrentOrganizationCaller>();
+        builder.Services.AddScoped<OrganizationsService>();
+        builder.Services.AddScoped<MembersService>();
+        builder.Services.AddScoped<CustomRolesService>();
+        builder.Services.AddScoped<AuditLog>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapOrganizations(this IEndpointRouteBuilder app)
+    {
+        var top = app.MapGroup("/api/v1/orgs").RequireAuthorization(UsersEndpoints.ApiPolicy).WithTags("Organizations");
+        top.MapGet("/", ListAsync).WithName("ListOrganizations").Produces<Page<OrganizationView>>();
+        top.MapPost("/", CreateAsync).WithName("CreateOrganization").Produces<OrganizationView>(StatusCodes.Status201Created);
+
+        var organization = app.MapOrganizationGroup();
+        var settings = organization.MapGroup("").WithTags("Organizations");
+        settings.MapGet("/", GetAsync).WithName("GetOrganization").Produces<OrganizationView>();
+        settings.MapPatch("/", UpdateAsync).WithName("UpdateOrganization").Produces<OrganizationView>();
+
+        var members = organization.MapGroup("/members").WithTags("Members");
+        members.MapGet("/", ListMembersAsync).RequirePermission("members:view").WithName("ListMembers").Produces<Page<MemberView>>();
+        members.MapGet("/{userId:guid}", GetMemberAsync).RequirePermission("members:view").WithName("GetMember").Produces<MemberView>();
+        members.MapPatch("/{userId:guid}", UpdateMemberAsync).WithName("UpdateMember").Produces<MemberView>();
+        members.MapDelete("/{userId:guid}", RemoveMemberAsync).WithName("RemoveMember").Produces(StatusCodes.Status204NoContent);
+
+        organization.MapPost("/authz/check", CheckAsync).WithTags("Authorization").WithName("CheckPermission").Produces<CheckResponse>();
+
+        organization.MapRoles();
+        organization.MapAudit();
+        return app;
+    }
+
+    public static async Task<IResult> ListAsync(int? limit, string? cursor, HttpContext context, OrgIdentityDbContext db,
+        OrganizationsService organizations, CancellationToken cancellationToken)
+    {
+        if (PageSize(limit) is not { } size)
+        {
+            return BadLimit();
+        }
+
+        if (CallerId(context) is not { } userId)
+        {
+            return Refusal.Forbidden("Only a person's token lists organizations.").ToResult();
+        }
+
+        var everything = await db.Users.AnyAsync(u => u.Id == userId && u.IsPlatformAdmin && !u.IsDisabled, cancellationToken);
+        var page = await organizations.ListAsync(userId, everything, cursor, size, cancellationToken);
+        return TypedResults.Ok(new Page<OrganizationView>(page.Items.Select(OrganizationView.From).ToList(), page.Total, page.Next));
+    }
+
+    public static async Task<IResult> CreateAsync(CreateOrganizationRequest request, HttpContext context, OrganizationsService organizations,
+        CancellationToken cancellationToken)
+    {
+        if (CallerId(context) is not { } userId)
+        {
+            return Refusal.Forbidden("Only a person's token creates an organization.").ToResult();
+        }
+
+        var created = await organizations.CreateAsync(userId, AuditActor.From(context), request.Name ?? "", request.Slug, cancellationToken);
+        return created.ToResult(organization => TypedResults.Created($"/api/v1/orgs/{organization.Id}", OrganizationView.From(organization)));
+    }
+
+    public static IResult GetAsync(CurrentOrganizationCaller caller) => TypedResults.Ok(OrganizationView.From(caller.Value.Organization));
+
+    public static async Task<IResult> UpdateAsync(UpdateOrganizationRequest request, CurrentOrganizationCaller caller, OrganizationsService organizations,
+        CancellationToken cancellationToken) =>
+        (await organizations.UpdateAsync(caller.Value, new OrganizationChange(request.Name, request.Slug, request.DefaultRoles), cancellationToken))
+            .ToResult(organization => TypedResults.Ok(OrganizationView.From(organization)));
+
+    public static async Task<IResult> ListMembersAsync(int? limit, string? cursor, CurrentOrganizationCaller caller, MembersService members,
+        CancellationToken cancellationToken) =>
+        PageSize(limit) is { } size ? TypedResults.Ok(await members.ListAsync(caller.Value, cursor, size, cancellationToken)) : BadLimit();
+
+    public static async Task<IResult> GetMemberAsync(Guid userId, CurrentOrganizationCaller caller, MembersService members, CancellationToken cancellationToken) =>
+        (await members.GetAsync(caller.Value, userId, cancellationToken)).ToResult(TypedResults.Ok);
+
+    public static async Task<IResult> UpdateMemberAsync(Guid userId, UpdateMemberRequest request, CurrentOrganizationCaller caller, MembersService members,
+        CancellationToken cancellationToken) =>
+        (await members.UpdateAsync(caller.Value, userId, new MemberChange(request.Role, request.Roles, request.Status), cancellationToken)).ToResult(TypedResults.Ok);
+
+    public static async Task<IResult> RemoveMemberAsync(Guid userId, CurrentOrganizationCaller caller, MembersService members, CancellationToken cancellationToken) =>
+        await members.RemoveAsync(caller.Value, userId, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
+
+    /// <summary>
+    /// A fresh answer from the database (DESIGN.md §6): may <c>subject</c> do <c>permission</c> here now? The caller
+    /// needs <c>members:view</c>, or asks about itself.
+    /// </summary>
+    public static async Task<IResult> CheckAsync(CheckRequest request, CurrentOrganizationCaller current, MembershipAccess access, PermissionCatalog catalog,
+        CancellationToken cancellationToken)
+    {
+        var caller = current.Value;
+        if (!Guid.TryParse(request.Subject, out var subject))
+        {
+            return Refusal.Invalid("subject", "The subject is a user id.").ToResult();
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Permission) || !catalog.Contains(request.Permission))
+        {
+            return Refusal.Invalid("permission", $"'{request.Permission}' is not a permission of the catalog.").ToResult();
+        }
+
+        if (subject != caller.UserId && !caller.Has("members:view"))
+        {
+            return OrganizationRoutes.MissingPermission("members:view").ToResult();
+        }
+
+        var membership = await access.ForUserAsync(subject, caller.OrganizationId, cancellationToken);
+        var inUnit = membership is not null && (request.Unit is null || membership.Units.Contains("*") || membership.Units.Contains(request.Unit));
+        return TypedResults.Ok(new CheckResponse(membership is not null && inUnit && membership.Permissions.Contains(request.Permission)));
+    }
+
+    private static Guid? CallerId(HttpContext context) =>
+        context.User.GetClaim(ConnectClaims.PrincipalType) == "user" && Guid.TryParse(context.User.GetClaim(Claims.Subject), out var id) ? id : null;
+
+    /// <summary>1 to 200, 50 when absent; null when out of range.</summary>
+    internal static int? PageSize(int? limit) => limit switch
+    {
+        null => 50,
+        >= 1 and <= OrganizationsService.MaxPageSize => limit,
+        _ => null,
+    };
+
+    internal static IResult BadLimit() => Refusal.Invalid("limit", $"The limit is between 1 and {OrganizationsService.MaxPageSize}.").ToResult();
+
+    public sealed record CreateOrganizationRequest([property: Required, StringLength(200)] string? Name, [property: StringLength(63)] string? Slug);
+
+    public sealed record UpdateOrganizationRequest([property: StringLength(200)] string? Name, [property: StringLength(63)] string? Slug, JoinDefaults? DefaultRoles);
+
+    public sealed record UpdateMemberRequest(string? Role, [property: MaxLength(100)] IReadOnlyList<string>? Roles, string? Status);
+
+    public sealed record CheckRequest([property: Required] string? Subject, [property: Required] string? Permission, string? Unit);
+
+    public sealed record CheckResponse(bool Allowed);
+
+    public sealed record OrganizationView(Guid Id, string Slug, string Name, DateTime CreatedAt, JoinDefaults DefaultRoles)
+    {
+        public static OrganizationView From(Organization organization) =>
+            new(organization.Id, organization.Slug, organization.Name, organization.CreatedAt, organization.DefaultRoles);
+    }
+}
