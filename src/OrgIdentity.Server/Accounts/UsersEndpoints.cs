@@ -40,7 +40,7 @@ internal static class UsersEndpoints
             .Services;
 
     /// <summary>Every account, newest first; <c>search</c> matches the start of the e-mail or the name.</summary>
-    public static async Task<IResult> ListAsync(string? search, string? cursor, int? limit, OrgIdentityDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> ListAsync(string? search, Guid? cursor, int? limit, OrgIdentityDbContext db, CancellationToken cancellationToken)
     {
         if (OrganizationsEndpoints.PageSize(limit) is not { } size)
         {
@@ -56,9 +56,9 @@ internal static class UsersEndpoints
         }
 
         var total = await query.CountAsync(cancellationToken);
-        if (Guid.TryParse(cursor, out var after))
+        if (cursor is { } last)
         {
-            query = query.Where(u => u.Id < after);
+            query = query.Where(u => u.Id < last);
         }
 
         var users = await query.OrderByDescending(u => u.Id).Take(size + 1).ToListAsync(cancellationToken);

@@ -12,10 +12,13 @@ internal static class HostingExtensions
         builder.Services.AddOptions<OrgIdentityOptions>().BindConfiguration(OrgIdentityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BadRequests.Describe);
         // A malformed or oversized request that fails while being read is the client's error, not a 500.
         builder.Services.Configure<ExceptionHandlerOptions>(options =>
             options.StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+        // A query value or body that does not bind (limit=ten, broken JSON) reaches the exception handler in every
+        // environment, so BadRequests can say which parameter was wrong instead of an empty 400.
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.AddRazorPages();
         // DataAnnotations on minimal-API request bodies answer 400 problem details naming the field.
         builder.Services.AddValidation();

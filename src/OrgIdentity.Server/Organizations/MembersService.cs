@@ -37,13 +37,13 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
 {
     public const string MembersEdit = "members:edit";
 
-    public async Task<Page<MemberView>> ListAsync(OrganizationCaller caller, string? cursor, int limit, CancellationToken cancellationToken)
+    public async Task<Page<MemberView>> ListAsync(OrganizationCaller caller, Guid? after, int limit, CancellationToken cancellationToken)
     {
         var query = db.Memberships.AsNoTracking().Where(m => m.OrganizationId == caller.OrganizationId);
         var total = await query.CountAsync(cancellationToken);
-        if (Guid.TryParse(cursor, out var after))
+        if (after is { } last)
         {
-            query = query.Where(m => m.Id > after);
+            query = query.Where(m => m.Id > last);
         }
 
         var page = await Project(query.OrderBy(m => m.Id)).Take(limit + 1).ToListAsync(cancellationToken);

@@ -53,7 +53,7 @@ internal static class OrganizationsEndpoints
         return app;
     }
 
-    public static async Task<IResult> ListAsync(int? limit, string? cursor, HttpContext context, OrgIdentityDbContext db,
+    public static async Task<IResult> ListAsync(int? limit, Guid? cursor, HttpContext context, OrgIdentityDbContext db,
         OrganizationsService organizations, CancellationToken cancellationToken)
     {
         if (PageSize(limit) is not { } size)
@@ -90,7 +90,7 @@ internal static class OrganizationsEndpoints
         (await organizations.UpdateAsync(caller.Value, new OrganizationChange(request.Name, request.Slug, request.DefaultRoles), cancellationToken))
             .ToResult(organization => TypedResults.Ok(OrganizationView.From(organization)));
 
-    public static async Task<IResult> ListMembersAsync(int? limit, string? cursor, CurrentOrganizationCaller caller, MembersService members,
+    public static async Task<IResult> ListMembersAsync(int? limit, Guid? cursor, CurrentOrganizationCaller caller, MembersService members,
         CancellationToken cancellationToken) =>
         PageSize(limit) is { } size ? TypedResults.Ok(await members.ListAsync(caller.Value, cursor, size, cancellationToken)) : BadLimit();
 

@@ -151,7 +151,7 @@ public sealed partial class OrganizationsService(
     }
 
     /// <summary>A platform admin sees every organization; anyone else the ones they are an active member of.</summary>
-    public async Task<Page<Organization>> ListAsync(Guid userId, bool everything, string? cursor, int limit, CancellationToken cancellationToken)
+    public async Task<Page<Organization>> ListAsync(Guid userId, bool everything, Guid? after, int limit, CancellationToken cancellationToken)
     {
         var query = db.Organizations.AsNoTracking();
         if (!everything)
@@ -160,9 +160,9 @@ public sealed partial class OrganizationsService(
         }
 
         var total = await query.CountAsync(cancellationToken);
-        if (Guid.TryParse(cursor, out var after))
+        if (after is { } last)
         {
-            query = query.Where(o => o.Id > after);
+            query = query.Where(o => o.Id > last);
         }
 
         var items = await query.OrderBy(o => o.Id).Take(limit + 1).ToListAsync(cancellationToken);

@@ -9,7 +9,7 @@ internal static class RolesEndpoints
     public static RouteGroupBuilder MapRoles(this RouteGroupBuilder organization)
     {
         var roles = organization.MapGroup("/roles").WithTags("Roles");
-        roles.MapGet("/", ListAsync).RequirePermission("roles:view").WithName("ListRoles").Produces<IReadOnlyList<RoleView>>();
+        roles.MapGet("/", ListAsync).RequirePermission("roles:view").WithName("ListRoles").Produces<Page<RoleView>>();
         roles.MapPost("/", CreateAsync).WithName("CreateRole").Produces<RoleView>(StatusCodes.Status201Created);
         roles.MapGet("/{key}", GetAsync).RequirePermission("roles:view").WithName("GetRole").Produces<RoleView>();
         roles.MapPut("/{key}", UpdateAsync).WithName("UpdateRole").Produces<RoleView>();
@@ -17,8 +17,12 @@ internal static class RolesEndpoints
         return organization;
     }
 
-    public static async Task<IResult> ListAsync(CurrentOrganizationCaller caller, CustomRolesService roles, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await roles.ListAsync(caller.Value, cancellationToken));
+    /// <summary>Every role on one page: an organization has a handful, so <c>next</c> is always null.</summary>
+    public static async Task<IResult> ListAsync(CurrentOrganizationCaller caller, CustomRolesService roles, CancellationToken cancellationToken)
+    {
+        var all = await roles.ListAsync(caller.Value, cancellationToken);
+        return TypedResults.Ok(new Page<RoleView>(all, all.Count, null));
+    }
 
     public static async Task<IResult> GetAsync(string key, CurrentOrganizationCaller caller, CustomRolesService roles, CancellationToken cancellationToken) =>
         (await roles.GetAsync(caller.Value, key, cancellationToken)).ToResult(TypedResults.Ok);
