@@ -213,6 +213,12 @@ public sealed partial class AccountsService(
             return Refusal.NotFound("There is no such account.");
         }
 
+        // The organizations whose last-admin rule this deletion could break are locked before they are read.
+        foreach (var organizationId in await db.Memberships.Where(m => m.UserId == userId).Select(m => m.OrganizationId).OrderBy(id => id).ToListAsync(cancellationToken))
+        {
+            await db.LockOrganizationAsync(organizationId, cancellationToken);
+        }
+
         var memberships = await db.Memberships.AsNoTracking().Where(m => m.UserId == userId)
             .Select(m => new
             {

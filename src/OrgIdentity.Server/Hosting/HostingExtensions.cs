@@ -15,7 +15,11 @@ internal static class HostingExtensions
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BadRequests.Describe);
         // A malformed or oversized request that fails while being read is the client's error, not a 500.
         builder.Services.Configure<ExceptionHandlerOptions>(options =>
-            options.StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
+        {
+            options.StatusCodeSelector = exception => exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            // The client's mistake is answered, not logged as a server error.
+            options.SuppressDiagnosticsCallback = context => context.Exception is BadHttpRequestException;
+        });
         // A query value or body that does not bind (limit=ten, broken JSON) reaches the exception handler in every
         // environment, so BadRequests can say which parameter was wrong instead of an empty 400.
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

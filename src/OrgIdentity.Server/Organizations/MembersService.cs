@@ -56,7 +56,7 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
             ? row.View
             : NoSuchMember();
 
-    public async Task<Outcome<MemberView>> UpdateAsync(OrganizationCaller caller, Guid userId, MemberChange change, CancellationToken cancellationToken)
+    public async Task<Outcome<MemberView>> UpdateAsync(OrganizationCaller requester, Guid userId, MemberChange change, CancellationToken cancellationToken)
     {
         if (change.Role is not null && !BuiltInRoles.Keys.Contains(change.Role))
         {
@@ -75,7 +75,13 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await LockOrganizationAsync(caller.OrganizationId, cancellationToken);
+        var locked = await LockAsync(requester, cancellationToken);
+        if (locked.Refusal is { } gone)
+        {
+            return gone;
+        }
+
+        var caller = locked.Value!;
         var membership = await LoadAsync(caller.OrganizationId, userId, cancellationToken);
         if (membership is null)
         {
@@ -137,10 +143,16 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
     }
 
     /// <summary>Removes the membership (the account stays). Anyone may leave an organization; removing others needs <c>members:edit</c>.</summary>
-    public async Task<Refusal?> RemoveAsync(OrganizationCaller caller, Guid userId, CancellationToken cancellationToken)
+    public async Task<Refusal?> RemoveAsync(OrganizationCaller requester, Guid userId, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await LockOrganizationAsync(caller.OrganizationId, cancellationToken);
+        var locked = await LockAsync(requester, cancellationToken);
+        if (locked.Refusal is { } gone)
+        {
+            return gone;
+        }
+
+        var caller = locked.Value!;
         var membership = await LoadAsync(caller.OrganizationId, userId, cancellationToken);
         if (membership is null)
         {
@@ -166,13 +178,22 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
     }
 
     /// <summary>
-    /// Takes the organization's row lock as the transaction's first write (PostgreSQL and SQL Server lock the row,
-    /// SQLite the database): membership changes of one organization then run one at a time, so two admins
-    /// demoting each other cannot both pass the last-admin check.
+    /// Locks the organization (<see cref="OrganizationLock.LockOrganizationAsync"/>) and reads the caller's permissions again under
+    /// the lock: a caller demoted or removed a moment ago, after the route filter read them, acts with what they
+    /// hold now.
     /// </summary>
-    internal async Task LockOrganizationAsync(Guid organizationId, CancellationToken cancellationToken) =>
-        await db.Organizations.Where(o => o.Id == organizationId)
-            .ExecuteUpdateAsync(o => o.SetProperty(x => x.Revision, x => x.Revision + 1), cancellationToken);
+    internal async Task<Outcome<OrganizationCaller>> LockAsync(OrganizationCaller caller, CancellationToken cancellationToken)
+    {
+        await db.LockOrganizationAsync(caller.OrganizationId, cancellationToken);
+        if (caller.IsPlatformAdmin)
+        {
+            return caller;
+        }
+
+        return await access.ForUserAsync(caller.UserId, caller.OrganizationId, cancellationToken) is { } now
+            ? caller with { Membership = now, Permissions = now.Permissions }
+            : Refusal.Forbidden("You are not an active member of this organization.");
+    }
 
     /// <summary>Only <c>members:edit</c> acts on members, and never on one who holds a permission the caller lacks.</summary>
     private Refusal? MayActOn(OrganizationCaller caller, Membership target)

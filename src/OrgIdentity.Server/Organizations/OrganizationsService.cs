@@ -18,6 +18,7 @@ public sealed record Page<T>(IReadOnlyList<T> Items, int Total, string? Next);
 /// </summary>
 public sealed partial class OrganizationsService(
     OrgIdentityDbContext db,
+    MembersService members,
     AuditLog audit,
     IOptions<OrganizationsOptions> options,
     TimeProvider time)
@@ -93,8 +94,16 @@ public sealed partial class OrganizationsService(
         return organization;
     }
 
-    public async Task<Outcome<Organization>> UpdateAsync(OrganizationCaller caller, OrganizationChange change, CancellationToken cancellationToken)
+    public async Task<Outcome<Organization>> UpdateAsync(OrganizationCaller requester, OrganizationChange change, CancellationToken cancellationToken)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var locked = await members.LockAsync(requester, cancellationToken);
+        if (locked.Refusal is { } gone)
+        {
+            return gone;
+        }
+
+        var caller = locked.Value!;
         if (!caller.Has("organization-settings:edit"))
         {
             return OrganizationRoutes.MissingPermission("organization-settings:edit");
@@ -147,6 +156,7 @@ public sealed partial class OrganizationsService(
             return SlugTaken(slug);
         }
 
+        await transaction.CommitAsync(cancellationToken);
         return organization;
     }
 

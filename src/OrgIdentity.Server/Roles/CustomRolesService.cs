@@ -53,8 +53,16 @@ public sealed partial class CustomRolesService(
         return role is null ? NoSuchRole(key) : View(role, await HoldersAsync(role.Id, cancellationToken));
     }
 
-    public async Task<Outcome<RoleView>> CreateAsync(OrganizationCaller caller, RoleDefinition definition, CancellationToken cancellationToken)
+    public async Task<Outcome<RoleView>> CreateAsync(OrganizationCaller requester, RoleDefinition definition, CancellationToken cancellationToken)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var locked = await members.LockAsync(requester, cancellationToken);
+        if (locked.Refusal is { } gone)
+        {
+            return gone;
+        }
+
+        var caller = locked.Value!;
         if (!caller.Has(RolesEdit))
         {
             return OrganizationRoutes.MissingPermission(RolesEdit);
@@ -76,8 +84,6 @@ public sealed partial class CustomRolesService(
             return refused;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await members.LockOrganizationAsync(caller.OrganizationId, cancellationToken);
         if (await db.OrganizationRoles.AnyAsync(r => r.OrganizationId == caller.OrganizationId && r.Key == key, cancellationToken))
         {
             return Refusal.Conflict($"This organization already has a role '{key}'.");
@@ -103,8 +109,16 @@ public sealed partial class CustomRolesService(
     }
 
     /// <summary>Replaces the role's name, description and permissions.</summary>
-    public async Task<Outcome<RoleView>> UpdateAsync(OrganizationCaller caller, string key, RoleDefinition definition, CancellationToken cancellationToken)
+    public async Task<Outcome<RoleView>> UpdateAsync(OrganizationCaller requester, string key, RoleDefinition definition, CancellationToken cancellationToken)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var locked = await members.LockAsync(requester, cancellationToken);
+        if (locked.Refusal is { } gone)
+        {
+            return gone;
+        }
+
+        var caller = locked.Value!;
         if (!caller.Has(RolesEdit))
         {
             return OrganizationRoutes.MissingPermission(RolesEdit);
@@ -120,8 +134,6 @@ public sealed partial class CustomRolesService(
             return refused;
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await members.LockOrganizationAsync(caller.OrganizationId, cancellationToken);
         var role = await db.OrganizationRoles.SingleOrDefaultAsync(r => r.OrganizationId == caller.OrganizationId && r.Key == key, cancellationToken);
         if (role is null)
         {
@@ -149,8 +161,16 @@ public sealed partial class CustomRolesService(
         return View(role, await HoldersAsync(role.Id, cancellationToken));
     }
 
-    public async Task<Refusal?> DeleteAsync(OrganizationCaller caller, string key, CancellationToken cancellationToken)
+    public async Task<Refusal?> DeleteAsync(OrganizationCaller requester, string key, CancellationToken cancellationToken)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var locked = await members.LockAsync(requester, cancellationToken);
+        if (locked.Refusal is { } gone)
+        {
+            return gone;
+        }
+
+        var caller = locked.Value!;
         if (!caller.Has(RolesEdit))
         {
             return OrganizationRoutes.MissingPermission(RolesEdit);
@@ -161,8 +181,6 @@ public sealed partial class CustomRolesService(
             return Refusal.Conflict($"'{key}' is a built-in role and cannot be deleted.");
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await members.LockOrganizationAsync(caller.OrganizationId, cancellationToken);
         var role = await db.OrganizationRoles.SingleOrDefaultAsync(r => r.OrganizationId == caller.OrganizationId && r.Key == key, cancellationToken);
         if (role is null)
         {
