@@ -170,7 +170,8 @@ public sealed partial class AccountsService(
         var updated = await users.UpdateSecurityStampAsync(user);
         if (!updated.Succeeded)
         {
-            return false;
+            audit.DiscardPending();
+            throw new InvalidOperationException($"The account could not be disabled: {string.Join("; ", updated.Errors.Select(e => e.Description))}");
         }
 
         await tokens.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
@@ -188,12 +189,24 @@ public sealed partial class AccountsService(
             return false;
         }
 
+        if (!user.IsDisabled)
+        {
+            // Already enabled: nothing changes, nothing is audited.
+            return true;
+        }
+
         user.IsDisabled = false;
         user.DisabledAt = null;
         audit.Record(actor, null, "user.enabled", "user", user.Id.ToString(), new { user.Email });
         var updated = await users.UpdateAsync(user);
+        if (!updated.Succeeded)
+        {
+            audit.DiscardPending();
+            throw new InvalidOperationException($"The account could not be enabled: {string.Join("; ", updated.Errors.Select(e => e.Description))}");
+        }
+
         Log.Enabled(logger, user.Id);
-        return updated.Succeeded;
+        return true;
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ internal static class UsersEndpoints
                 .RequireAssertion(context => context.User.HasScope(ConnectClaims.ApiScope)))
             .Services;
 
-    /// <summary>Every account, newest first; <c>search</c> matches the start of the e-mail or the name.</summary>
+    /// <summary>Every account, newest first; <c>search</c> matches the start of the e-mail or the name, ignoring case.</summary>
     public static async Task<IResult> ListAsync(string? search, Guid? cursor, int? limit, OrgIdentityDbContext db, CancellationToken cancellationToken)
     {
         if (OrganizationsEndpoints.PageSize(limit) is not { } size)
@@ -50,18 +50,21 @@ internal static class UsersEndpoints
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var email = search.Trim().ToUpperInvariant();
-            var name = search.Trim();
-            query = query.Where(u => u.NormalizedEmail!.StartsWith(email) || (u.Name != null && u.Name.StartsWith(name)));
+            var upper = search.Trim().ToUpperInvariant();
+            // ToUpper runs in the database (UPPER), the same on every provider; the analyzers' culture concerns are .NET's.
+#pragma warning disable CA1304, CA1311, CA1862
+            query = query.Where(u => u.NormalizedEmail!.StartsWith(upper) || (u.Name != null && u.Name.ToUpper().StartsWith(upper)));
+#pragma warning restore CA1304, CA1311, CA1862
         }
 
         var total = await query.CountAsync(cancellationToken);
-        if (cursor is { } last)
+        // Keyset on (CreatedAt, Id): Guid order alone is not creation order on SQL Server.
+        if (cursor is { } last && await db.Users.Where(u => u.Id == last).Select(u => (DateTime?)u.CreatedAt).SingleOrDefaultAsync(cancellationToken) is { } lastCreated)
         {
-            query = query.Where(u => u.Id < last);
+            query = query.Where(u => u.CreatedAt < lastCreated || (u.CreatedAt == lastCreated && u.Id < last));
         }
 
-        var users = await query.OrderByDescending(u => u.Id).Take(size + 1).ToListAsync(cancellationToken);
+        var users = await query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Take(size + 1).ToListAsync(cancellationToken);
         return TypedResults.Ok(new Page<UserView>(users.Take(size).Select(UserView.From).ToList(), total, users.Count > size ? users[size - 1].Id.ToString() : null));
     }
 

@@ -57,13 +57,13 @@ internal static class AuditEndpoints
 
         if (from is { } since)
         {
-            var utc = since.ToUniversalTime();
+            var utc = AsUtc(since);
             query = query.Where(e => e.At >= utc);
         }
 
         if (to is { } until)
         {
-            var utc = until.ToUniversalTime();
+            var utc = AsUtc(until);
             query = query.Where(e => e.At < utc);
         }
 
@@ -77,6 +77,10 @@ internal static class AuditEndpoints
         var next = events.Count > size ? WriteCursor(events[size - 1]) : null;
         return TypedResults.Ok(new Page<AuditEventView>(events.Take(size).Select(AuditEventView.From).ToList(), total, next));
     }
+
+    // A time without an offset is UTC, whatever the server's time zone.
+    private static DateTime AsUtc(DateTime value) =>
+        value.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(value, DateTimeKind.Utc) : value.ToUniversalTime();
 
     private static string WriteCursor(AuditEvent last) =>
         WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes($"{last.At.Ticks.ToString(CultureInfo.InvariantCulture)}:{last.Id}"));

@@ -34,14 +34,25 @@ internal static class ConnectClaims
     public const string Units = "units";
     public const string AuthzVersion = "authz_ver";
 
+    /// <summary>
+    /// The permission scopes the client asked for, granted or not: kept in codes and refresh tokens only, so a
+    /// refresh (or an organization switch) grants each again when the person holds it then.
+    /// </summary>
+    public const string RequestedPermissionScopes = "oi_requested_permissions";
+
     /// <summary>The <c>organization</c> parameter of authorize and refresh requests: an organization's id or slug.</summary>
     public const string OrganizationParameter = "organization";
 
     public static readonly string[] Registered = [PrincipalType, Company, OrganizationId, OrganizationSlug, OrganizationRole, OrganizationRoles, Permissions, Units, AuthzVersion];
 
-    /// <summary>A person's principal; <paramref name="organization"/> is the active membership the token is for, or null for none.</summary>
-    public static ClaimsPrincipal ForUser(User user, IEnumerable<string> scopes, DateTimeOffset authenticatedAt, OrganizationAccess? organization)
+    /// <summary>
+    /// A person's principal; <paramref name="organization"/> is the active membership the token is for, or null for
+    /// none. Of <paramref name="requestedScopes"/>, permissions of the catalog are granted only when held there.
+    /// </summary>
+    public static ClaimsPrincipal ForUser(User user, IEnumerable<string> requestedScopes, DateTimeOffset authenticatedAt,
+        OrganizationAccess? organization, PermissionCatalog catalog)
     {
+        var requested = requestedScopes.Distinct(StringComparer.Ordinal).ToArray();
         var identity = NewIdentity();
         identity.SetClaim(Claims.Subject, user.Id.ToString())
             .SetClaim(Claims.Email, user.Email)
@@ -65,8 +76,13 @@ internal static class ConnectClaims
             identity.AddClaim(new Claim(AuthzVersion, organization.AuthzVersion.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer));
         }
 
-        return Finish(identity, scopes);
+        identity.SetClaims(RequestedPermissionScopes, [.. requested.Where(catalog.Contains)]);
+        return Finish(identity, GrantedScopes(requested, catalog, organization));
     }
+
+    /// <summary>What a code or refresh token may be exchanged for: its granted scopes and the permission scopes once asked for.</summary>
+    public static IEnumerable<string> GrantableScopes(ClaimsPrincipal stored) =>
+        stored.GetScopes().Union(stored.GetClaims(RequestedPermissionScopes), StringComparer.Ordinal);
 
     /// <summary>
     /// DESIGN.md §3: a requested scope that is a permission of the catalog is granted only when the principal holds

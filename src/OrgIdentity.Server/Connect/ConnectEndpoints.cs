@@ -86,8 +86,9 @@ internal static class ConnectEndpoints
 
             // A refresh may narrow the scopes (RFC 6749 §6; OpenIddict has checked they were granted): the
             // audience follows what this token is for, not what the grant once covered.
-            var scopes = request.IsRefreshTokenGrantType() && request.GetScopes() is { Length: > 0 } narrowed ? narrowed : stored.GetScopes();
-            return TypedResults.SignIn(ConnectClaims.ForUser(user, ConnectClaims.GrantedScopes(scopes, catalog, organization), ConnectClaims.AuthenticatedAt(stored), organization),
+            // Permission scopes asked for once are granted again whenever they are held (an organization switch included).
+            var scopes = request.IsRefreshTokenGrantType() && request.GetScopes() is { Length: > 0 } narrowed ? narrowed : ConnectClaims.GrantableScopes(stored);
+            return TypedResults.SignIn(ConnectClaims.ForUser(user, scopes, ConnectClaims.AuthenticatedAt(stored), organization, catalog),
                 authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 

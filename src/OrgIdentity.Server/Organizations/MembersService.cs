@@ -63,15 +63,21 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
             return Refusal.Invalid("role", "The role is one of admin, member or viewer.");
         }
 
-        MembershipStatus? status = null;
-        if (change.Status is not null)
+        MembershipStatus? status = change.Status switch
         {
-            if (!Enum.TryParse<MembershipStatus>(change.Status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || change.Status.Any(char.IsDigit))
-            {
-                return Refusal.Invalid("status", "The status is active or suspended.");
-            }
+            null => null,
+            "active" => MembershipStatus.Active,
+            "suspended" => MembershipStatus.Suspended,
+            _ => default(MembershipStatus?),
+        };
+        if (change.Status is not null && status is null)
+        {
+            return Refusal.Invalid("status", "The status is active or suspended.");
+        }
 
-            status = parsed;
+        if (change.Roles?.Any(string.IsNullOrWhiteSpace) == true)
+        {
+            return Refusal.Invalid("roles", "A custom role key cannot be empty.");
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -80,8 +80,12 @@ public sealed class MembershipAccess(OrgIdentityDbContext db, PermissionCatalog 
         return db.Organizations.AsNoTracking().SingleOrDefaultAsync(o => o.Slug == slug, cancellationToken);
     }
 
+    /// <summary>
+    /// Effective permissions. A custom role may still name a permission the catalog has since dropped
+    /// (<c>OrgIdentity:Permissions</c> changed): it grants nothing, and so nobody lacks it.
+    /// </summary>
     public IReadOnlySet<string> PermissionsOf(string baseRole, IEnumerable<IEnumerable<string>> customRolePermissions) =>
-        catalog.Expand([.. builtInRoles.PermissionsOf(baseRole), .. customRolePermissions.SelectMany(p => p)]);
+        new SortedSet<string>(catalog.Expand([.. builtInRoles.PermissionsOf(baseRole), .. customRolePermissions.SelectMany(p => p)]).Where(catalog.Contains), StringComparer.Ordinal);
 
     /// <summary>What a platform admin may do in any organization: everything.</summary>
     public IReadOnlySet<string> Everything => catalog.Expand(catalog.All);

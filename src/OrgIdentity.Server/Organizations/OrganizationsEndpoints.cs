@@ -147,7 +147,7 @@ internal static class OrganizationsEndpoints
 
     public sealed record CreateOrganizationRequest([property: Required, StringLength(200)] string? Name, [property: StringLength(63)] string? Slug);
 
-    public sealed record UpdateOrganizationRequest([property: StringLength(200)] string? Name, [property: StringLength(63)] string? Slug, JoinDefaults? DefaultRoles);
+    public sealed record UpdateOrganizationRequest([property: StringLength(200)] string? Name, [property: StringLength(63)] string? Slug, JoinDefaultsChange? DefaultRoles);
 
     public sealed record UpdateMemberRequest(string? Role, [property: MaxLength(100)] IReadOnlyList<string>? Roles, string? Status);
 

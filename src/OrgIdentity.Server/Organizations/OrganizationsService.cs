@@ -8,7 +8,10 @@ using OrgIdentity.Server.Roles;
 
 namespace OrgIdentity.Server.Organizations;
 
-public sealed record OrganizationChange(string? Name, string? Slug, JoinDefaults? DefaultRoles);
+public sealed record OrganizationChange(string? Name, string? Slug, JoinDefaultsChange? DefaultRoles);
+
+/// <summary>A change of default roles: a null field stays as it is.</summary>
+public sealed record JoinDefaultsChange(string? Invitation, string? AdminCreated, string? InviteLink, string? SelfSignup, string? Sso, string? Scim);
 
 public sealed record Page<T>(IReadOnlyList<T> Items, int Total, string? Next);
 
@@ -19,6 +22,7 @@ public sealed record Page<T>(IReadOnlyList<T> Items, int Total, string? Next);
 public sealed partial class OrganizationsService(
     OrgIdentityDbContext db,
     MembersService members,
+    BuiltInRoles builtInRoles,
     AuditLog audit,
     IOptions<OrganizationsOptions> options,
     TimeProvider time)
@@ -120,15 +124,25 @@ public sealed partial class OrganizationsService(
             return badSlug;
         }
 
-        if (change.DefaultRoles is { } defaults && ValidateDefaults(defaults) is { } badDefaults)
-        {
-            return badDefaults;
-        }
-
         var organization = await db.Organizations.SingleOrDefaultAsync(o => o.Id == caller.OrganizationId, cancellationToken);
         if (organization is null)
         {
             return Refusal.NotFound("There is no such organization.");
+        }
+
+        var defaults = Merge(organization.DefaultRoles, change.DefaultRoles);
+        if (ValidateDefaults(defaults) is { } badDefaults)
+        {
+            return badDefaults;
+        }
+
+        // A default role is granted later to people nobody picks by hand: setting one needs what it grants.
+        foreach (var (field, role) in Fields(defaults).Where(f => f.Role != Fields(organization.DefaultRoles).Single(o => o.Field == f.Field).Role))
+        {
+            if (builtInRoles.PermissionsOf(role).FirstOrDefault(p => !caller.Has(p)) is { } lacking)
+            {
+                return new Refusal(StatusCodes.Status403Forbidden, $"Making '{role}' the default role needs every permission it grants; you lack '{lacking}' (defaultRoles.{field}).");
+            }
         }
 
         var before = new { organization.Name, organization.Slug, DefaultRoles = Copy(organization.DefaultRoles) };
@@ -137,15 +151,18 @@ public sealed partial class OrganizationsService(
             return SlugTaken(slug);
         }
 
-        organization.Name = change.Name?.Trim() ?? organization.Name;
-        organization.Slug = slug ?? organization.Slug;
-        if (change.DefaultRoles is { } newDefaults)
+        var after = new { Name = change.Name?.Trim() ?? organization.Name, Slug = slug ?? organization.Slug, DefaultRoles = defaults };
+        if (after.Name == before.Name && after.Slug == before.Slug && Fields(defaults).SequenceEqual(Fields(before.DefaultRoles)))
         {
-            organization.DefaultRoles = Copy(newDefaults);
+            // Nothing changes: nothing to write or audit.
+            return organization;
         }
 
+        organization.Name = after.Name;
+        organization.Slug = after.Slug;
+        organization.DefaultRoles = defaults;
         audit.Record(caller.Actor, organization.Id, "organization.updated", "organization", organization.Id.ToString(),
-            new { before, after = new { organization.Name, organization.Slug, DefaultRoles = Copy(organization.DefaultRoles) } });
+            new { before, after });
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -179,20 +196,34 @@ public sealed partial class OrganizationsService(
         return new Page<Organization>(items.Take(limit).ToList(), total, items.Count > limit ? items[limit - 1].Id.ToString() : null);
     }
 
+    // A slug that reads as a Guid would be taken for an id by the organization parameter.
     public static Refusal? ValidateSlug(string slug) =>
-        SlugPattern().IsMatch(slug) ? null
-        : Refusal.Invalid("slug", "A slug is 2 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit (no '_').");
+        !SlugPattern().IsMatch(slug)
+            ? Refusal.Invalid("slug", "A slug is 2 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit (no '_').")
+            : Guid.TryParse(slug, out _) ? Refusal.Invalid("slug", "A slug cannot look like an id.") : null;
 
     private static Refusal? ValidateName(string name) =>
         string.IsNullOrWhiteSpace(name) || name.Trim().Length > 200 ? Refusal.Invalid("name", "The name is required and at most 200 characters.") : null;
 
+    private static (string Field, string Role)[] Fields(JoinDefaults defaults) =>
+    [
+        ("invitation", defaults.Invitation), ("adminCreated", defaults.AdminCreated), ("inviteLink", defaults.InviteLink),
+        ("selfSignup", defaults.SelfSignup), ("sso", defaults.Sso), ("scim", defaults.Scim),
+    ];
+
+    private static JoinDefaults Merge(JoinDefaults current, JoinDefaultsChange? change) => new()
+    {
+        Invitation = change?.Invitation ?? current.Invitation,
+        AdminCreated = change?.AdminCreated ?? current.AdminCreated,
+        InviteLink = change?.InviteLink ?? current.InviteLink,
+        SelfSignup = change?.SelfSignup ?? current.SelfSignup,
+        Sso = change?.Sso ?? current.Sso,
+        Scim = change?.Scim ?? current.Scim,
+    };
+
     private static Refusal? ValidateDefaults(JoinDefaults defaults)
     {
-        foreach (var (field, role) in new[]
-                 {
-                     ("invitation", defaults.Invitation), ("adminCreated", defaults.AdminCreated), ("inviteLink", defaults.InviteLink),
-                     ("selfSignup", defaults.SelfSignup), ("sso", defaults.Sso), ("scim", defaults.Scim),
-                 })
+        foreach (var (field, role) in Fields(defaults))
         {
             if (!BuiltInRoles.Keys.Contains(role))
             {

@@ -140,10 +140,21 @@ public sealed partial class CustomRolesService(
             return NoSuchRole(key);
         }
 
-        // Changing a role acts on everyone who holds it: the caller must hold what it grants today.
+        // Changing a role acts on everyone who holds it: the caller must hold what it grants today, and, when
+        // anyone holds it, be allowed to change members.
         if (Lacking(caller, role.Permissions) is { Count: > 0 } lacking)
         {
             return Refusal.Forbidden($"This role grants permissions you do not hold: {string.Join(", ", lacking)}.");
+        }
+
+        if (!caller.Has(MembersService.MembersEdit) && await HoldersAsync(role.Id, cancellationToken) > 0)
+        {
+            return Refusal.Forbidden($"Members hold this role, so changing it changes them: this needs the permission '{MembersService.MembersEdit}' too.");
+        }
+
+        if (definition.Key is { } renamed && renamed != key)
+        {
+            return Refusal.Invalid("key", "A role's key cannot be changed; create a new role instead.");
         }
 
         var before = new { role.Name, role.Description, role.Permissions };
@@ -224,7 +235,12 @@ public sealed partial class CustomRolesService(
             return Refusal.Invalid("permissions", "The permissions are required (an empty list is allowed).");
         }
 
-        if (definition.Permissions.FirstOrDefault(p => !catalog.Contains(p?.Trim() ?? "")) is { } unknown)
+        if (definition.Permissions.Any(string.IsNullOrWhiteSpace))
+        {
+            return Refusal.Invalid("permissions", "A permission cannot be empty.");
+        }
+
+        if (definition.Permissions.FirstOrDefault(p => !catalog.Contains(p.Trim())) is { } unknown)
         {
             return Refusal.Invalid("permissions", $"'{unknown}' is not a permission of the catalog (GET /api/v1/permissions lists them).");
         }
@@ -235,8 +251,9 @@ public sealed partial class CustomRolesService(
             : null;
     }
 
+    // A permission the catalog no longer has (OrgIdentity:Permissions changed) grants nothing, so it blocks nothing.
     private List<string> Lacking(OrganizationCaller caller, IEnumerable<string> permissions) =>
-        catalog.Expand(permissions).Where(p => !caller.Has(p)).ToList();
+        catalog.Expand(permissions).Where(p => catalog.Contains(p) && !caller.Has(p)).ToList();
 
     private Task<int> HoldersAsync(Guid roleId, CancellationToken cancellationToken) =>
         db.MembershipRoles.CountAsync(r => r.RoleId == roleId, cancellationToken);

@@ -33,7 +33,7 @@ internal static class RolesEndpoints
 
     public static async Task<IResult> UpdateAsync(string key, RoleRequest request, CurrentOrganizationCaller caller, CustomRolesService roles,
         CancellationToken cancellationToken) =>
-        (await roles.UpdateAsync(caller.Value, key, request.ToDefinition(key), cancellationToken)).ToResult(TypedResults.Ok);
+        (await roles.UpdateAsync(caller.Value, key, request.ToDefinition(request.Key ?? key), cancellationToken)).ToResult(TypedResults.Ok);
 
     public static async Task<IResult> DeleteAsync(string key, CurrentOrganizationCaller caller, CustomRolesService roles, CancellationToken cancellationToken) =>
         await roles.DeleteAsync(caller.Value, key, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();

@@ -125,11 +125,12 @@ public sealed class AuthorizeModel(
             return Page();
         }
 
-        var principal = ConnectClaims.ForUser(user, ConnectClaims.GrantedScopes(request.GetScopes(), catalog, organization), AuthenticatedAt(session), organization);
+        var principal = ConnectClaims.ForUser(user, request.GetScopes(), AuthenticatedAt(session), organization, catalog);
 
-        // A permanent authorization remembers the consent; one that covers the requested scopes is reused.
+        // A permanent authorization remembers the consent (to what was asked, so the next identical request finds
+        // it even when a permission scope was not held); one that covers the requested scopes is reused.
         var authorization = granted.LastOrDefault() ?? await authorizations.CreateAsync(
-            principal, user.Id.ToString(), applicationId!, AuthorizationTypes.Permanent, principal.GetScopes(), HttpContext.RequestAborted);
+            principal, user.Id.ToString(), applicationId!, AuthorizationTypes.Permanent, [.. request.GetScopes()], HttpContext.RequestAborted);
         principal.SetAuthorizationId(await authorizations.GetIdAsync(authorization, HttpContext.RequestAborted));
 
         return SignIn(principal, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);

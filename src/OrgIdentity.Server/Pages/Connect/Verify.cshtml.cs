@@ -74,8 +74,8 @@ public sealed class VerifyModel(
         var memberOf = await memberships.ActiveMembershipsAsync(user.Id, HttpContext.RequestAborted);
         var organization = memberOf.Count == 1 ? await memberships.ForUserAsync(user.Id, memberOf[0].OrganizationId, HttpContext.RequestAborted) : null;
         var session = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        var principal = ConnectClaims.ForUser(user, ConnectClaims.GrantedScopes(device.GetScopes(), catalog, organization),
-            OrgIdentitySignInManager.AuthenticatedAt(session.Properties) ?? time.GetUtcNow(), organization);
+        var principal = ConnectClaims.ForUser(user, device.GetScopes(),
+            OrgIdentitySignInManager.AuthenticatedAt(session.Properties) ?? time.GetUtcNow(), organization, catalog);
         return SignIn(principal, new AuthenticationProperties { RedirectUri = "/connect/verified" },
             OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
