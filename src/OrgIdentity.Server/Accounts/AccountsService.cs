@@ -143,12 +143,16 @@ public sealed partial class AccountsService(
             audit.Record(actor, null, "user.profile_updated", "user", user.Id.ToString(), new { before, after });
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync();
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded)
         {
             audit.DiscardPending();
+            return updated;
         }
 
+        await db.SyncAsync(user);
+        await transaction.CommitAsync();
         return updated;
     }
 
@@ -174,6 +178,8 @@ public sealed partial class AccountsService(
             throw new InvalidOperationException($"The account could not be disabled: {string.Join("; ", updated.Errors.Select(e => e.Description))}");
         }
 
+        await db.SyncAsync(user, cancellationToken);
+
         await tokens.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
         await authorizations.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -198,12 +204,16 @@ public sealed partial class AccountsService(
         user.IsDisabled = false;
         user.DisabledAt = null;
         audit.Record(actor, null, "user.enabled", "user", user.Id.ToString(), new { user.Email });
+        await using var transaction = await db.Database.BeginTransactionAsync();
         var updated = await users.UpdateAsync(user);
         if (!updated.Succeeded)
         {
             audit.DiscardPending();
             throw new InvalidOperationException($"The account could not be enabled: {string.Join("; ", updated.Errors.Select(e => e.Description))}");
         }
+
+        await db.SyncAsync(user);
+        await transaction.CommitAsync();
 
         Log.Enabled(logger, user.Id);
         return true;
@@ -270,7 +280,10 @@ public sealed partial class AccountsService(
     public async Task RecordLoginAsync(User user)
     {
         user.LastLoginAt = time.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync();
         await users.UpdateAsync(user);
+        await db.SyncAsync(user);
+        await transaction.CommitAsync();
     }
 
     internal User NewUser(string email) => new()

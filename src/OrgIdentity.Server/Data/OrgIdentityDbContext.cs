@@ -25,6 +25,9 @@ public abstract class OrgIdentityDbContext(DbContextOptions options)
     public DbSet<MembershipRole> MembershipRoles => Set<MembershipRole>();
     public DbSet<OrganizationRole> OrganizationRoles => Set<OrganizationRole>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<Units.Unit> Units => Set<Units.Unit>();
+    public DbSet<MembershipUnit> MembershipUnits => Set<MembershipUnit>();
+    public DbSet<Domains.OrganizationDomain> OrganizationDomains => Set<Domains.OrganizationDomain>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -58,7 +61,7 @@ public sealed class PostgreSqlOrgIdentityDbContext(DbContextOptions<PostgreSqlOr
 /// optional and cascade nothing in the database, and Identity's cascades are single steps from a user or a role
 /// (AspNetUserRoles has one from each, which is allowed: the paths start at different tables). MembershipRoles reaches
 /// Organizations through Memberships and through OrganizationRoles, so its key to the role cascades nothing
-/// (a role is deleted only when nobody holds it). When a foreign key
+/// (a role is deleted only when nobody holds it); MembershipUnits and Units likewise. When a foreign key
 /// is added, read the SQL Server migration for a second path to one table and give it <c>DeleteBehavior.NoAction</c>
 /// (or <c>ClientCascade</c>) here, for SQL Server only.
 /// </summary>

@@ -20,6 +20,7 @@ public sealed record MemberView(
     string Status,
     string Source,
     bool LimitedToUnits,
+    IReadOnlyList<Guid> Units,
     bool Disabled,
     DateTime JoinedAt,
     DateTime? LastLoginAt,
@@ -36,19 +37,6 @@ public sealed record MemberChange(string? Role, IReadOnlyList<string>? Roles, st
 public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess access, AuditLog audit)
 {
     public const string MembersEdit = "members:edit";
-
-    public async Task<Page<MemberView>> ListAsync(OrganizationCaller caller, Guid? after, int limit, CancellationToken cancellationToken)
-    {
-        var query = db.Memberships.AsNoTracking().Where(m => m.OrganizationId == caller.OrganizationId);
-        var total = await query.CountAsync(cancellationToken);
-        if (after is { } last)
-        {
-            query = query.Where(m => m.Id > last);
-        }
-
-        var page = await Project(query.OrderBy(m => m.Id)).Take(limit + 1).ToListAsync(cancellationToken);
-        return new Page<MemberView>(page.Take(limit).Select(p => p.View).ToList(), total, page.Count > limit ? page[limit - 1].MembershipId.ToString() : null);
-    }
 
     public async Task<Outcome<MemberView>> GetAsync(OrganizationCaller caller, Guid userId, CancellationToken cancellationToken) =>
         await Project(db.Memberships.AsNoTracking().Where(m => m.OrganizationId == caller.OrganizationId && m.UserId == userId))
@@ -245,18 +233,19 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
         System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
     /// <summary>The columns of a member, read in one query (custom roles included); the view is made in memory.</summary>
-    private sealed record Row(Guid MembershipId, Guid UserId, string Email, string? Name, string? GivenName, string? FamilyName, string? LegacyUserName,
-        string? Company, string BaseRole, List<string> Roles, MembershipStatus Status, MembershipSource Source, bool LimitedToUnits, bool Disabled,
-        DateTime JoinedAt, DateTime? LastLoginAt, int AuthzVersion)
+    /// <summary>The columns of a member, read in one query (custom roles and units included); the view is made in memory.</summary>
+    internal sealed record Row(Guid MembershipId, Guid UserId, string Email, string? Name, string? GivenName, string? FamilyName, string? LegacyUserName,
+        string? Company, string BaseRole, List<string> Roles, MembershipStatus Status, MembershipSource Source, bool LimitedToUnits, List<Guid> Units,
+        bool Disabled, DateTime JoinedAt, DateTime? LastLoginAt, int AuthzVersion)
     {
         public MemberView View => new(UserId, Email,
             new Accounts.User { Email = Email, Name = Name, GivenName = GivenName, FamilyName = FamilyName, LegacyUserName = LegacyUserName }.DisplayName,
             Name, GivenName, FamilyName, Company, BaseRole, [.. Roles.Order(StringComparer.Ordinal)], Lower(Status), Lower(Source), LimitedToUnits,
-            Disabled, JoinedAt, LastLoginAt, AuthzVersion);
+            [.. Units.Order()], Disabled, JoinedAt, LastLoginAt, AuthzVersion);
     }
 
-    private static IQueryable<Row> Project(IQueryable<Membership> memberships) =>
+    internal static IQueryable<Row> Project(IQueryable<Membership> memberships) =>
         memberships.Select(m => new Row(m.Id, m.UserId, m.User.Email!, m.User.Name, m.User.GivenName, m.User.FamilyName, m.User.LegacyUserName,
-            m.User.Company, m.BaseRole, m.Roles.Select(r => r.Role.Key).ToList(), m.Status, m.Source, m.LimitedToUnits, m.User.IsDisabled,
-            m.JoinedAt, m.User.LastLoginAt, m.AuthzVersion));
+            m.User.Company, m.BaseRole, m.Roles.Select(r => r.Role.Key).ToList(), m.Status, m.Source, m.LimitedToUnits,
+            m.Units.Select(u => u.UnitId).ToList(), m.User.IsDisabled, m.JoinedAt, m.User.LastLoginAt, m.AuthzVersion));
 }

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Roles;
+using OrgIdentity.Server.Units;
 
 namespace OrgIdentity.Server.Organizations;
 
@@ -47,12 +48,49 @@ public sealed class Membership
     public DateTime JoinedAt { get; set; }
 
     public List<MembershipRole> Roles { get; set; } = [];
+    public List<MembershipUnit> Units { get; set; } = [];
+
+    // A copy of the person's directory fields, kept on the membership so the member list filters, sorts and pages an
+    // organization of 100,000 with one index each (DESIGN.md §7). MemberDirectory keeps them equal to the user.
+
+    /// <summary>The display name, lowercased.</summary>
+    public string MemberName { get; set; } = "";
+
+    /// <summary>The e-mail, lowercased.</summary>
+    public string MemberEmail { get; set; } = "";
+
+    /// <summary>The company, lowercased; empty when none.</summary>
+    public string MemberCompany { get; set; } = "";
+
+    /// <summary>Name, e-mail and company, lowercased, for <c>search</c>.</summary>
+    public string MemberSearchText { get; set; } = "";
+
+    /// <summary>The last sign-in; <see cref="DateTime.MinValue"/> for never, so the column sorts and pages without nulls.</summary>
+    public DateTime MemberLastLoginAt { get; set; } = DateTime.MinValue;
+
+    public bool MemberDisabled { get; set; }
 }
 
 public enum MembershipRoleSource
 {
     Manual,
     DirectoryGroup,
+}
+
+public enum MembershipUnitSource
+{
+    Manual,
+    DirectoryGroup,
+}
+
+/// <summary>A unit a membership is given; it limits what the member sees when <see cref="Membership.LimitedToUnits"/> is set.</summary>
+public sealed class MembershipUnit
+{
+    public Guid MembershipId { get; set; }
+    public Membership Membership { get; set; } = null!;
+    public Guid UnitId { get; set; }
+    public Unit Unit { get; set; } = null!;
+    public MembershipUnitSource Source { get; set; }
 }
 
 /// <summary>A custom role held by a membership.</summary>
@@ -80,6 +118,33 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
         builder.HasIndex(m => new { m.OrganizationId, m.BaseRole, m.Status });
         builder.HasOne(m => m.Organization).WithMany().HasForeignKey(m => m.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne(m => m.User).WithMany().HasForeignKey(m => m.UserId).OnDelete(DeleteBehavior.Cascade);
+
+        builder.Property(m => m.MemberName).HasMaxLength(256);
+        builder.Property(m => m.MemberEmail).HasMaxLength(256);
+        builder.Property(m => m.MemberCompany).HasMaxLength(200);
+        builder.Property(m => m.MemberSearchText).HasMaxLength(720);
+
+        // One index per sort of the member list: (organization, sort column, id) serves a keyset page in either direction.
+        builder.HasIndex(m => new { m.OrganizationId, m.MemberName, m.Id }).HasDatabaseName("IX_Memberships_Org_Name");
+        builder.HasIndex(m => new { m.OrganizationId, m.MemberEmail, m.Id }).HasDatabaseName("IX_Memberships_Org_Email");
+        builder.HasIndex(m => new { m.OrganizationId, m.MemberCompany, m.Id }).HasDatabaseName("IX_Memberships_Org_Company");
+        builder.HasIndex(m => new { m.OrganizationId, m.MemberLastLoginAt, m.Id }).HasDatabaseName("IX_Memberships_Org_LastLogin");
+        builder.HasIndex(m => new { m.OrganizationId, m.JoinedAt, m.Id }).HasDatabaseName("IX_Memberships_Org_Joined");
+        builder.HasIndex(m => new { m.OrganizationId, m.BaseRole, m.Id }).HasDatabaseName("IX_Memberships_Org_Role");
+    }
+}
+
+internal sealed class MembershipUnitConfiguration : IEntityTypeConfiguration<MembershipUnit>
+{
+    public void Configure(EntityTypeBuilder<MembershipUnit> builder)
+    {
+        builder.ToTable("MembershipUnits");
+        builder.HasKey(u => new { u.MembershipId, u.UnitId });
+        builder.Property(u => u.Source).HasConversion<string>().HasMaxLength(20);
+        builder.HasIndex(u => u.UnitId);
+        builder.HasOne(u => u.Membership).WithMany(m => m.Units).HasForeignKey(u => u.MembershipId).OnDelete(DeleteBehavior.Cascade);
+        // A unit is deleted only when nobody is limited to it; and SQL Server refuses a second cascade path from Organizations.
+        builder.HasOne(u => u.Unit).WithMany().HasForeignKey(u => u.UnitId).OnDelete(DeleteBehavior.NoAction);
     }
 }
 

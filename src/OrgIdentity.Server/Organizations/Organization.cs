@@ -18,12 +18,27 @@ public sealed class Organization
     /// <summary>The base role each way of joining gives when nobody picks one.</summary>
     public JoinDefaults DefaultRoles { get; set; } = new();
 
+    /// <summary>What the organization calls its units ("Brands", "Projects", "Services").</summary>
+    public string UnitsLabel { get; set; } = "Units";
+
+    /// <summary>Set by platform admins (<c>PUT /api/v1/orgs/{orgId}/plan</c>); all on by default.</summary>
+    public PlanFeatures Plan { get; set; } = new();
+
     /// <summary>
     /// Bumped by every change to the organization's memberships. The bump is each such transaction's first
     /// write, so it takes the organization's row lock: concurrent changes run one after the other and the
     /// last-admin rule cannot be beaten by two demotions at once.
     /// </summary>
     public long Revision { get; set; }
+}
+
+/// <summary>The plan features of an organization (DESIGN.md §2); a feature that is off answers 403 on its routes.</summary>
+public sealed class PlanFeatures
+{
+    public bool Invitations { get; set; } = true;
+    public bool Units { get; set; } = true;
+    public bool Sso { get; set; } = true;
+    public bool Scim { get; set; } = true;
 }
 
 /// <summary>Default role per join path (DESIGN.md §2); the creator of an organization is always an admin.</summary>
@@ -48,6 +63,14 @@ internal sealed class OrganizationConfiguration : IEntityTypeConfiguration<Organ
         builder.Property(o => o.Slug).HasMaxLength(63);
         builder.Property(o => o.Name).HasMaxLength(200);
         builder.HasIndex(o => o.Slug).IsUnique();
+        builder.Property(o => o.UnitsLabel).HasMaxLength(50);
+        builder.ComplexProperty(o => o.Plan, plan =>
+        {
+            plan.Property(p => p.Invitations).HasColumnName("PlanInvitations");
+            plan.Property(p => p.Units).HasColumnName("PlanUnits");
+            plan.Property(p => p.Sso).HasColumnName("PlanSso");
+            plan.Property(p => p.Scim).HasColumnName("PlanScim");
+        });
         builder.ComplexProperty(o => o.DefaultRoles, roles =>
         {
             roles.Property(r => r.Invitation).HasMaxLength(20).HasColumnName("DefaultRoleInvitation");

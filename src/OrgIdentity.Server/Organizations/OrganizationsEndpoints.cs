@@ -24,6 +24,7 @@ internal static class OrganizationsEndpoints
         builder.Services.AddScoped<CurrentOrganizationCaller>();
         builder.Services.AddScoped<OrganizationsService>();
         builder.Services.AddScoped<MembersService>();
+        builder.Services.AddScoped<MemberList>();
         builder.Services.AddScoped<CustomRolesService>();
         builder.Services.AddScoped<AuditLog>();
         return builder;
@@ -42,6 +43,7 @@ internal static class OrganizationsEndpoints
 
         var members = organization.MapGroup("/members").WithTags("Members");
         members.MapGet("/", ListMembersAsync).RequirePermission("members:view").WithName("ListMembers").Produces<Page<MemberView>>();
+        members.MapGet("/export", ExportMembers).RequirePermission("members:view").WithName("ExportMembers").Produces(StatusCodes.Status200OK, contentType: "text/csv");
         members.MapGet("/{userId:guid}", GetMemberAsync).RequirePermission("members:view").WithName("GetMember").Produces<MemberView>();
         members.MapPatch("/{userId:guid}", UpdateMemberAsync).WithName("UpdateMember").Produces<MemberView>();
         members.MapDelete("/{userId:guid}", RemoveMemberAsync).WithName("RemoveMember").Produces(StatusCodes.Status204NoContent);
@@ -90,9 +92,17 @@ internal static class OrganizationsEndpoints
         (await organizations.UpdateAsync(caller.Value, new OrganizationChange(request.Name, request.Slug, request.DefaultRoles), cancellationToken))
             .ToResult(organization => TypedResults.Ok(OrganizationView.From(organization)));
 
-    public static async Task<IResult> ListMembersAsync(int? limit, Guid? cursor, CurrentOrganizationCaller caller, MembersService members,
-        CancellationToken cancellationToken) =>
-        PageSize(limit) is { } size ? TypedResults.Ok(await members.ListAsync(caller.Value, cursor, size, cancellationToken)) : BadLimit();
+    /// <summary>Members with search, sort, filters and keyset paging (DESIGN.md §6).</summary>
+    public static async Task<IResult> ListMembersAsync(string? search, string? sort, string? role, string? unit, string? status, string? source,
+        bool? includeDisabled, string? cursor, int? limit, CurrentOrganizationCaller caller, MemberList list, CancellationToken cancellationToken) =>
+        PageSize(limit) is { } size
+            ? (await list.ListAsync(caller.Value.OrganizationId,
+                new MemberListRequest(search, sort, role, unit, status, source, includeDisabled ?? false, cursor, size), cancellationToken)).ToResult(TypedResults.Ok)
+            : BadLimit();
+
+    public static IResult ExportMembers(CurrentOrganizationCaller caller, MemberList list, HttpContext context) =>
+        TypedResults.Stream(body => list.ExportAsync(caller.Value.OrganizationId, body, context.RequestAborted), "text/csv; charset=utf-8",
+            $"members-{caller.Value.Organization.Slug}.csv");
 
     public static async Task<IResult> GetMemberAsync(Guid userId, CurrentOrganizationCaller caller, MembersService members, CancellationToken cancellationToken) =>
         (await members.GetAsync(caller.Value, userId, cancellationToken)).ToResult(TypedResults.Ok);

@@ -31,7 +31,7 @@ public sealed partial class OrganizationsService(
 
     public async Task<Outcome<Organization>> CreateAsync(Guid userId, AuditActor actor, string name, string? slug, CancellationToken cancellationToken)
     {
-        var creator = await db.Users.AsNoTracking().Where(u => u.Id == userId && !u.IsDisabled).Select(u => new { u.IsPlatformAdmin }).SingleOrDefaultAsync(cancellationToken);
+        var creator = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == userId && !u.IsDisabled, cancellationToken);
         if (creator is null)
         {
             return Refusal.Forbidden("Only an active account may create an organization.");
@@ -77,7 +77,7 @@ public sealed partial class OrganizationsService(
             Status = MembershipStatus.Active,
             Source = MembershipSource.Creator,
             JoinedAt = now,
-        });
+        }.CopyFrom(creator));
         audit.Record(actor, organization.Id, "organization.created", "organization", organization.Id.ToString(), new { organization.Name, organization.Slug });
         try
         {

@@ -62,6 +62,7 @@ public static class Organizations
         var userId = await app.UserIdAsync(user);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>();
+        var account = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId);
         var membership = new Membership
         {
             Id = Guid.CreateVersion7(),
@@ -71,7 +72,7 @@ public static class Organizations
             Status = MembershipStatus.Active,
             Source = MembershipSource.Invitation,
             JoinedAt = DateTime.UtcNow,
-        };
+        }.CopyFrom(account);
         foreach (var key in customRoles)
         {
             var roleId = await db.OrganizationRoles.Where(r => r.OrganizationId == organizationId && r.Key == key).Select(r => r.Id).SingleAsync();

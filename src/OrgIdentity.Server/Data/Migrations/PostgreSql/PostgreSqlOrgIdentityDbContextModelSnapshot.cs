@@ -566,6 +566,50 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.ToTable("AuditEvents", (string)null);
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Domains.OrganizationDomain", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("VerificationToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime?>("VerifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("VerifiedBy")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
+
+                    b.Property<string>("VerifiedDomain")
+                        .HasMaxLength(253)
+                        .HasColumnType("character varying(253)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VerifiedDomain")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "Domain")
+                        .IsUnique();
+
+                    b.ToTable("OrganizationDomains", (string)null);
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Email.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -624,6 +668,32 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.Property<bool>("LimitedToUnits")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("MemberCompany")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("MemberDisabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("MemberEmail")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime>("MemberLastLoginAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("MemberName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("MemberSearchText")
+                        .IsRequired()
+                        .HasMaxLength(720)
+                        .HasColumnType("character varying(720)");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uuid");
 
@@ -647,7 +717,25 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
+                    b.HasIndex("OrganizationId", "BaseRole", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Role");
+
                     b.HasIndex("OrganizationId", "BaseRole", "Status");
+
+                    b.HasIndex("OrganizationId", "JoinedAt", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Joined");
+
+                    b.HasIndex("OrganizationId", "MemberCompany", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Company");
+
+                    b.HasIndex("OrganizationId", "MemberEmail", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Email");
+
+                    b.HasIndex("OrganizationId", "MemberLastLoginAt", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_LastLogin");
+
+                    b.HasIndex("OrganizationId", "MemberName", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Name");
 
                     b.ToTable("Memberships", (string)null);
                 });
@@ -672,6 +760,26 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.ToTable("MembershipRoles", (string)null);
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Organizations.MembershipUnit", b =>
+                {
+                    b.Property<Guid>("MembershipId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("UnitId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.HasKey("MembershipId", "UnitId");
+
+                    b.HasIndex("UnitId");
+
+                    b.ToTable("MembershipUnits", (string)null);
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")
@@ -693,6 +801,11 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                         .IsRequired()
                         .HasMaxLength(63)
                         .HasColumnType("character varying(63)");
+
+                    b.Property<string>("UnitsLabel")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)");
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "DefaultRoles", "OrgIdentity.Server.Organizations.Organization.DefaultRoles#JoinDefaults", b1 =>
                         {
@@ -733,6 +846,27 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                                 .HasMaxLength(20)
                                 .HasColumnType("character varying(20)")
                                 .HasColumnName("DefaultRoleSso");
+                        });
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Plan", "OrgIdentity.Server.Organizations.Organization.Plan#PlanFeatures", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<bool>("Invitations")
+                                .HasColumnType("boolean")
+                                .HasColumnName("PlanInvitations");
+
+                            b1.Property<bool>("Scim")
+                                .HasColumnType("boolean")
+                                .HasColumnName("PlanScim");
+
+                            b1.Property<bool>("Sso")
+                                .HasColumnType("boolean")
+                                .HasColumnName("PlanSso");
+
+                            b1.Property<bool>("Units")
+                                .HasColumnType("boolean")
+                                .HasColumnName("PlanUnits");
                         });
 
                     b.HasKey("Id");
@@ -782,6 +916,31 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                         .IsUnique();
 
                     b.ToTable("OrganizationRoles", (string)null);
+                });
+
+            modelBuilder.Entity("OrgIdentity.Server.Units.Unit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Units", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -910,6 +1069,17 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.Navigation("Authorization");
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Domains.OrganizationDomain", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Organization");
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Membership", b =>
                 {
                     b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
@@ -948,7 +1118,37 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.Navigation("Role");
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Organizations.MembershipUnit", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Membership", "Membership")
+                        .WithMany("Units")
+                        .HasForeignKey("MembershipId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("OrgIdentity.Server.Units.Unit", "Unit")
+                        .WithMany()
+                        .HasForeignKey("UnitId")
+                        .OnDelete(DeleteBehavior.NoAction)
+                        .IsRequired();
+
+                    b.Navigation("Membership");
+
+                    b.Navigation("Unit");
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Roles.OrganizationRole", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Organization");
+                });
+
+            modelBuilder.Entity("OrgIdentity.Server.Units.Unit", b =>
                 {
                     b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
                         .WithMany()
@@ -974,6 +1174,8 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Membership", b =>
                 {
                     b.Navigation("Roles");
+
+                    b.Navigation("Units");
                 });
 #pragma warning restore 612, 618
         }

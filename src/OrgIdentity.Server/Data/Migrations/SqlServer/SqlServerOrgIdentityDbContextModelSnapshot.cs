@@ -572,6 +572,51 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                     b.ToTable("AuditEvents", (string)null);
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Domains.OrganizationDomain", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("nvarchar(253)");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("VerificationToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTime?>("VerifiedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("VerifiedBy")
+                        .HasMaxLength(10)
+                        .HasColumnType("nvarchar(10)");
+
+                    b.Property<string>("VerifiedDomain")
+                        .HasMaxLength(253)
+                        .HasColumnType("nvarchar(253)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VerifiedDomain")
+                        .IsUnique()
+                        .HasFilter("[VerifiedDomain] IS NOT NULL");
+
+                    b.HasIndex("OrganizationId", "Domain")
+                        .IsUnique();
+
+                    b.ToTable("OrganizationDomains", (string)null);
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Email.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -630,6 +675,32 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                     b.Property<bool>("LimitedToUnits")
                         .HasColumnType("bit");
 
+                    b.Property<string>("MemberCompany")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<bool>("MemberDisabled")
+                        .HasColumnType("bit");
+
+                    b.Property<string>("MemberEmail")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<DateTime>("MemberLastLoginAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("MemberName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("nvarchar(256)");
+
+                    b.Property<string>("MemberSearchText")
+                        .IsRequired()
+                        .HasMaxLength(720)
+                        .HasColumnType("nvarchar(720)");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("uniqueidentifier");
 
@@ -653,7 +724,25 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
+                    b.HasIndex("OrganizationId", "BaseRole", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Role");
+
                     b.HasIndex("OrganizationId", "BaseRole", "Status");
+
+                    b.HasIndex("OrganizationId", "JoinedAt", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Joined");
+
+                    b.HasIndex("OrganizationId", "MemberCompany", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Company");
+
+                    b.HasIndex("OrganizationId", "MemberEmail", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Email");
+
+                    b.HasIndex("OrganizationId", "MemberLastLoginAt", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_LastLogin");
+
+                    b.HasIndex("OrganizationId", "MemberName", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Name");
 
                     b.ToTable("Memberships", (string)null);
                 });
@@ -678,6 +767,26 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                     b.ToTable("MembershipRoles", (string)null);
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Organizations.MembershipUnit", b =>
+                {
+                    b.Property<Guid>("MembershipId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("UnitId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("nvarchar(20)");
+
+                    b.HasKey("MembershipId", "UnitId");
+
+                    b.HasIndex("UnitId");
+
+                    b.ToTable("MembershipUnits", (string)null);
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")
@@ -699,6 +808,11 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(63)
                         .HasColumnType("nvarchar(63)");
+
+                    b.Property<string>("UnitsLabel")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("nvarchar(50)");
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "DefaultRoles", "OrgIdentity.Server.Organizations.Organization.DefaultRoles#JoinDefaults", b1 =>
                         {
@@ -739,6 +853,27 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                                 .HasMaxLength(20)
                                 .HasColumnType("nvarchar(20)")
                                 .HasColumnName("DefaultRoleSso");
+                        });
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Plan", "OrgIdentity.Server.Organizations.Organization.Plan#PlanFeatures", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<bool>("Invitations")
+                                .HasColumnType("bit")
+                                .HasColumnName("PlanInvitations");
+
+                            b1.Property<bool>("Scim")
+                                .HasColumnType("bit")
+                                .HasColumnName("PlanScim");
+
+                            b1.Property<bool>("Sso")
+                                .HasColumnType("bit")
+                                .HasColumnName("PlanSso");
+
+                            b1.Property<bool>("Units")
+                                .HasColumnType("bit")
+                                .HasColumnName("PlanUnits");
                         });
 
                     b.HasKey("Id");
@@ -788,6 +923,31 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                         .IsUnique();
 
                     b.ToTable("OrganizationRoles", (string)null);
+                });
+
+            modelBuilder.Entity("OrgIdentity.Server.Units.Unit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Units", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -916,6 +1076,17 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                     b.Navigation("Authorization");
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Domains.OrganizationDomain", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Organization");
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Membership", b =>
                 {
                     b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
@@ -954,7 +1125,37 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                     b.Navigation("Role");
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Organizations.MembershipUnit", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Membership", "Membership")
+                        .WithMany("Units")
+                        .HasForeignKey("MembershipId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("OrgIdentity.Server.Units.Unit", "Unit")
+                        .WithMany()
+                        .HasForeignKey("UnitId")
+                        .OnDelete(DeleteBehavior.NoAction)
+                        .IsRequired();
+
+                    b.Navigation("Membership");
+
+                    b.Navigation("Unit");
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Roles.OrganizationRole", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Organization");
+                });
+
+            modelBuilder.Entity("OrgIdentity.Server.Units.Unit", b =>
                 {
                     b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
                         .WithMany()
@@ -980,6 +1181,8 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Membership", b =>
                 {
                     b.Navigation("Roles");
+
+                    b.Navigation("Units");
                 });
 #pragma warning restore 612, 618
         }

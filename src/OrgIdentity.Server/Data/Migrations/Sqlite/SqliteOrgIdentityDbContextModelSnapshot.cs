@@ -555,6 +555,50 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                     b.ToTable("AuditEvents", (string)null);
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Domains.OrganizationDomain", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Domain")
+                        .IsRequired()
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VerificationToken")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("VerifiedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VerifiedBy")
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("VerifiedDomain")
+                        .HasMaxLength(253)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("VerifiedDomain")
+                        .IsUnique();
+
+                    b.HasIndex("OrganizationId", "Domain")
+                        .IsUnique();
+
+                    b.ToTable("OrganizationDomains", (string)null);
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Email.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -613,6 +657,32 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                     b.Property<bool>("LimitedToUnits")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("MemberCompany")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("MemberDisabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MemberEmail")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("MemberLastLoginAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MemberName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MemberSearchText")
+                        .IsRequired()
+                        .HasMaxLength(720)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("OrganizationId")
                         .HasColumnType("TEXT");
 
@@ -636,7 +706,25 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
+                    b.HasIndex("OrganizationId", "BaseRole", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Role");
+
                     b.HasIndex("OrganizationId", "BaseRole", "Status");
+
+                    b.HasIndex("OrganizationId", "JoinedAt", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Joined");
+
+                    b.HasIndex("OrganizationId", "MemberCompany", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Company");
+
+                    b.HasIndex("OrganizationId", "MemberEmail", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Email");
+
+                    b.HasIndex("OrganizationId", "MemberLastLoginAt", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_LastLogin");
+
+                    b.HasIndex("OrganizationId", "MemberName", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Name");
 
                     b.ToTable("Memberships", (string)null);
                 });
@@ -661,6 +749,26 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                     b.ToTable("MembershipRoles", (string)null);
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Organizations.MembershipUnit", b =>
+                {
+                    b.Property<Guid>("MembershipId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("UnitId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("MembershipId", "UnitId");
+
+                    b.HasIndex("UnitId");
+
+                    b.ToTable("MembershipUnits", (string)null);
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")
@@ -681,6 +789,11 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                     b.Property<string>("Slug")
                         .IsRequired()
                         .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UnitsLabel")
+                        .IsRequired()
+                        .HasMaxLength(50)
                         .HasColumnType("TEXT");
 
                     b.ComplexProperty(typeof(Dictionary<string, object>), "DefaultRoles", "OrgIdentity.Server.Organizations.Organization.DefaultRoles#JoinDefaults", b1 =>
@@ -722,6 +835,27 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                                 .HasMaxLength(20)
                                 .HasColumnType("TEXT")
                                 .HasColumnName("DefaultRoleSso");
+                        });
+
+                    b.ComplexProperty(typeof(Dictionary<string, object>), "Plan", "OrgIdentity.Server.Organizations.Organization.Plan#PlanFeatures", b1 =>
+                        {
+                            b1.IsRequired();
+
+                            b1.Property<bool>("Invitations")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("PlanInvitations");
+
+                            b1.Property<bool>("Scim")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("PlanScim");
+
+                            b1.Property<bool>("Sso")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("PlanSso");
+
+                            b1.Property<bool>("Units")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("PlanUnits");
                         });
 
                     b.HasKey("Id");
@@ -771,6 +905,31 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("OrganizationRoles", (string)null);
+                });
+
+            modelBuilder.Entity("OrgIdentity.Server.Units.Unit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OrganizationId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("Units", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
@@ -899,6 +1058,17 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                     b.Navigation("Authorization");
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Domains.OrganizationDomain", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Organization");
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Membership", b =>
                 {
                     b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
@@ -937,7 +1107,37 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                     b.Navigation("Role");
                 });
 
+            modelBuilder.Entity("OrgIdentity.Server.Organizations.MembershipUnit", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Membership", "Membership")
+                        .WithMany("Units")
+                        .HasForeignKey("MembershipId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("OrgIdentity.Server.Units.Unit", "Unit")
+                        .WithMany()
+                        .HasForeignKey("UnitId")
+                        .OnDelete(DeleteBehavior.NoAction)
+                        .IsRequired();
+
+                    b.Navigation("Membership");
+
+                    b.Navigation("Unit");
+                });
+
             modelBuilder.Entity("OrgIdentity.Server.Roles.OrganizationRole", b =>
+                {
+                    b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Organization");
+                });
+
+            modelBuilder.Entity("OrgIdentity.Server.Units.Unit", b =>
                 {
                     b.HasOne("OrgIdentity.Server.Organizations.Organization", "Organization")
                         .WithMany()
@@ -963,6 +1163,8 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
             modelBuilder.Entity("OrgIdentity.Server.Organizations.Membership", b =>
                 {
                     b.Navigation("Roles");
+
+                    b.Navigation("Units");
                 });
 #pragma warning restore 612, 618
         }
