@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Email;
 using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Organizations;
@@ -18,6 +19,7 @@ try
     builder.AddConnect();
     builder.AddRoles();
     builder.AddOrganizations();
+    builder.AddDomains();
     builder.Services.AddOpenApi();
 
     var app = builder.Build();

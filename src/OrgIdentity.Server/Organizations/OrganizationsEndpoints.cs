@@ -5,6 +5,7 @@ using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Audit;
 using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Roles;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -52,6 +53,7 @@ internal static class OrganizationsEndpoints
 
         organization.MapRoles();
         organization.MapAudit();
+        organization.MapDomains();
         return app;
     }
 
