@@ -1,5 +1,3 @@
-using OrgIdentity.Server.Organizations;
-
 namespace OrgIdentity.Server.Domains;
 
 /// <summary><c>/api/v1/orgs/{orgId}/domains</c>: verified e-mail domains (the domains issue part; filled in next).</summary>
