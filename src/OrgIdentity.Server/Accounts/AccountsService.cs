@@ -110,6 +110,13 @@ public sealed partial class AccountsService(
         var result = await users.ResetPasswordAsync(user, code, password);
         if (result.Succeeded)
         {
+            // The link came to the mailbox, so the address is proven: an account an admin made is confirmed by its first password.
+            if (!user.EmailConfirmed)
+            {
+                user.EmailConfirmed = true;
+                await users.UpdateAsync(user);
+            }
+
             await users.SetLockoutEndDateAsync(user, null);
             await users.ResetAccessFailedCountAsync(user);
             await transaction.CommitAsync();

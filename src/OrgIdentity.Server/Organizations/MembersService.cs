@@ -27,7 +27,7 @@ public sealed record MemberView(
     int AuthzVersion);
 
 /// <summary>A change to one membership; a null field stays as it is.</summary>
-public sealed record MemberChange(string? Role, IReadOnlyList<string>? Roles, string? Status);
+public sealed record MemberChange(string? Role, IReadOnlyList<string>? Roles, string? Status, bool? LimitedToUnits = null, IReadOnlyList<Guid>? Units = null);
 
 /// <summary>
 /// The rules for members (DESIGN.md §2 invariants): only <c>members:edit</c> changes others; nobody grants a
@@ -99,6 +99,20 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
             }
         }
 
+        // Units, all of this organization's; only when its plan has them.
+        var oldUnits = membership.Units.Select(u => u.UnitId).Order().ToList();
+        var newUnits = change.Units?.Distinct().Order().ToList() ?? oldUnits;
+        if ((change.Units is not null || change.LimitedToUnits is not null) && !caller.Organization.Has(PlanFeature.Units))
+        {
+            return PlanGate.NotInPlan(PlanFeature.Units);
+        }
+
+        if (change.Units is not null && await db.Units.CountAsync(u => u.OrganizationId == caller.OrganizationId && newUnits.Contains(u.Id), cancellationToken) != newUnits.Count)
+        {
+            return Refusal.Invalid("units", "Every unit must be one of this organization's.");
+        }
+
+        var newLimited = change.LimitedToUnits ?? membership.LimitedToUnits;
         var newBaseRole = change.Role ?? membership.BaseRole;
         var granted = access.PermissionsOf(newBaseRole, newRoles.Select(r => r.Permissions));
         if (Lacking(caller, granted) is { Count: > 0 } lacking)
@@ -116,11 +130,19 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
         var before = Describe(membership);
         var oldKeys = membership.Roles.Select(r => r.Role.Key).Order(StringComparer.Ordinal).ToList();
         var newKeys = newRoles.Select(r => r.Key).Order(StringComparer.Ordinal).ToList();
-        var changed = newBaseRole != membership.BaseRole || newStatus != membership.Status || !oldKeys.SequenceEqual(newKeys);
+        var changed = newBaseRole != membership.BaseRole || newStatus != membership.Status || !oldKeys.SequenceEqual(newKeys)
+            || newLimited != membership.LimitedToUnits || !oldUnits.SequenceEqual(newUnits);
         if (changed)
         {
             membership.BaseRole = newBaseRole;
             membership.Status = newStatus;
+            membership.LimitedToUnits = newLimited;
+            membership.Units.RemoveAll(u => !newUnits.Contains(u.UnitId));
+            foreach (var unitId in newUnits.Where(u => !oldUnits.Contains(u)))
+            {
+                membership.Units.Add(new MembershipUnit { MembershipId = membership.Id, UnitId = unitId, Source = MembershipUnitSource.Manual });
+            }
+
             membership.Roles.RemoveAll(r => !newKeys.Contains(r.Role.Key));
             foreach (var role in newRoles.Where(r => !oldKeys.Contains(r.Key)))
             {
@@ -189,6 +211,14 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
             : Refusal.Forbidden("You are not an active member of this organization.");
     }
 
+    /// <summary>The effective permissions a base role and custom roles would give.</summary>
+    internal IReadOnlySet<string> PermissionsOf(string baseRole, IEnumerable<OrganizationRole> roles) =>
+        access.PermissionsOf(baseRole, roles.Select(r => r.Permissions));
+
+    /// <summary><see cref="MayActOn"/> for a member by user id, or 404 when the organization has no such member.</summary>
+    internal async Task<Refusal?> MayActOnAsync(OrganizationCaller caller, Guid userId, CancellationToken cancellationToken) =>
+        await LoadAsync(caller.OrganizationId, userId, cancellationToken) is { } membership ? MayActOn(caller, membership) : NoSuchMember();
+
     /// <summary>Only <c>members:edit</c> acts on members, and never on one who holds a permission the caller lacks.</summary>
     private Refusal? MayActOn(OrganizationCaller caller, Membership target)
     {
@@ -219,7 +249,7 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
     private static Refusal NoSuchMember() => Refusal.NotFound("This organization has no such member.");
 
     private Task<Membership?> LoadAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken) =>
-        db.Memberships.Include(m => m.Roles).ThenInclude(r => r.Role)
+        db.Memberships.Include(m => m.Roles).ThenInclude(r => r.Role).Include(m => m.Units)
             .SingleOrDefaultAsync(m => m.OrganizationId == organizationId && m.UserId == userId, cancellationToken);
 
     private static object Describe(Membership membership) => new
@@ -227,6 +257,8 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
         role = membership.BaseRole,
         roles = membership.Roles.Select(r => r.Role.Key).Order(StringComparer.Ordinal).ToArray(),
         status = Lower(membership.Status),
+        limitedToUnits = membership.LimitedToUnits,
+        units = membership.Units.Select(u => u.UnitId).Order().ToArray(),
     };
 
     internal static string Lower<TEnum>(TEnum value) where TEnum : struct, Enum =>

@@ -28,7 +28,7 @@ public sealed record MembershipSummary(Guid OrganizationId, string Slug, string 
 /// </summary>
 public sealed class MembershipAccess(OrgIdentityDbContext db, PermissionCatalog catalog, BuiltInRoles builtInRoles)
 {
-    /// <summary>Until the units issue every member sees every unit.</summary>
+    /// <summary>A member who is not limited sees every unit, including ones created later.</summary>
     public static readonly IReadOnlyList<string> AllUnits = ["*"];
 
     /// <summary>The user's access to the organization, or null when they are not an active member of it (or their account is disabled).</summary>
@@ -43,6 +43,9 @@ public sealed class MembershipAccess(OrgIdentityDbContext db, PermissionCatalog 
                 m.AuthzVersion,
                 m.Organization.Slug,
                 Roles = m.Roles.Select(r => new { r.Role.Key, r.Role.Permissions }).ToList(),
+                // Admins are never limited, nor anyone while the organization's plan has no units.
+                Limited = m.LimitedToUnits && m.BaseRole != BuiltInRoles.Admin && m.Organization.Plan.Units,
+                Units = m.Units.Select(u => u.UnitId).ToList(),
             })
             .SingleOrDefaultAsync(cancellationToken);
         if (membership is null)
@@ -52,7 +55,8 @@ public sealed class MembershipAccess(OrgIdentityDbContext db, PermissionCatalog 
 
         var roles = membership.Roles.OrderBy(r => r.Key, StringComparer.Ordinal).ToList();
         return new OrganizationAccess(organizationId, membership.Slug, membership.Id, membership.BaseRole,
-            roles.Select(r => r.Key).ToList(), PermissionsOf(membership.BaseRole, roles.Select(r => r.Permissions)), AllUnits, membership.AuthzVersion);
+            roles.Select(r => r.Key).ToList(), PermissionsOf(membership.BaseRole, roles.Select(r => r.Permissions)),
+            membership.Limited ? membership.Units.Order().Select(u => u.ToString()).ToList() : AllUnits, membership.AuthzVersion);
     }
 
     /// <summary>Every active membership of the user, oldest first.</summary>

@@ -8,6 +8,7 @@ using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Roles;
+using OrgIdentity.Server.Units;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Organizations;
@@ -26,6 +27,8 @@ internal static class OrganizationsEndpoints
         builder.Services.AddScoped<OrganizationsService>();
         builder.Services.AddScoped<MembersService>();
         builder.Services.AddScoped<MemberList>();
+        builder.Services.AddScoped<MemberAccounts>();
+        builder.Services.AddScoped<Units.UnitsService>();
         builder.Services.AddScoped<CustomRolesService>();
         builder.Services.AddScoped<AuditLog>();
         return builder;
@@ -45,12 +48,16 @@ internal static class OrganizationsEndpoints
         var members = organization.MapGroup("/members").WithTags("Members");
         members.MapGet("/", ListMembersAsync).RequirePermission("members:view").WithName("ListMembers").Produces<Page<MemberView>>();
         members.MapGet("/export", ExportMembers).RequirePermission("members:view").WithName("ExportMembers").Produces(StatusCodes.Status200OK, contentType: "text/csv");
+        members.MapPost("/", CreateMemberAsync).WithName("CreateMember").Produces<MemberView>(StatusCodes.Status201Created);
+        members.MapPost("/{userId:guid}/password-reset", SendPasswordResetAsync).WithName("SendPasswordReset").Produces(StatusCodes.Status202Accepted);
         members.MapGet("/{userId:guid}", GetMemberAsync).RequirePermission("members:view").WithName("GetMember").Produces<MemberView>();
         members.MapPatch("/{userId:guid}", UpdateMemberAsync).WithName("UpdateMember").Produces<MemberView>();
         members.MapDelete("/{userId:guid}", RemoveMemberAsync).WithName("RemoveMember").Produces(StatusCodes.Status204NoContent);
 
         organization.MapPost("/authz/check", CheckAsync).WithTags("Authorization").WithName("CheckPermission").Produces<CheckResponse>();
 
+        organization.MapPut("/plan", UpdatePlanAsync).WithTags("Organizations").WithName("UpdatePlan").Produces<OrganizationView>();
+        organization.MapUnits();
         organization.MapRoles();
         organization.MapAudit();
         organization.MapDomains();
@@ -91,8 +98,19 @@ internal static class OrganizationsEndpoints
 
     public static async Task<IResult> UpdateAsync(UpdateOrganizationRequest request, CurrentOrganizationCaller caller, OrganizationsService organizations,
         CancellationToken cancellationToken) =>
-        (await organizations.UpdateAsync(caller.Value, new OrganizationChange(request.Name, request.Slug, request.DefaultRoles), cancellationToken))
+        (await organizations.UpdateAsync(caller.Value, new OrganizationChange(request.Name, request.Slug, request.DefaultRoles, request.UnitsLabel), cancellationToken))
             .ToResult(organization => TypedResults.Ok(OrganizationView.From(organization)));
+
+    /// <summary>Platform admins set the organization's plan features (all four fields required).</summary>
+    public static async Task<IResult> UpdatePlanAsync(PlanRequest request, CurrentOrganizationCaller caller, OrganizationsService organizations,
+        CancellationToken cancellationToken) =>
+        (await organizations.UpdatePlanAsync(caller.Value, new PlanFeatures
+        {
+            Invitations = request.Invitations!.Value,
+            Units = request.Units!.Value,
+            Sso = request.Sso!.Value,
+            Scim = request.Scim!.Value,
+        }, cancellationToken)).ToResult(organization => TypedResults.Ok(OrganizationView.From(organization)));
 
     /// <summary>Members with search, sort, filters and keyset paging (DESIGN.md §6).</summary>
     public static async Task<IResult> ListMembersAsync(string? search, string? sort, string? role, string? unit, string? status, string? source,
@@ -101,6 +119,16 @@ internal static class OrganizationsEndpoints
             ? (await list.ListAsync(caller.Value.OrganizationId,
                 new MemberListRequest(search, sort, role, unit, status, source, includeDisabled ?? false, cursor, size), cancellationToken)).ToResult(TypedResults.Ok)
             : BadLimit();
+
+    public static async Task<IResult> CreateMemberAsync(CreateMemberRequest request, CurrentOrganizationCaller caller, MemberAccounts accounts,
+        CancellationToken cancellationToken) =>
+        (await accounts.CreateAsync(caller.Value, new NewMember(request.Name, request.GivenName, request.FamilyName, request.Email, request.Company,
+            request.Role, request.Roles, request.Units, request.WelcomeEmail), cancellationToken))
+            .ToResult(member => TypedResults.Created($"/api/v1/orgs/{caller.Value.OrganizationId}/members/{member.UserId}", member));
+
+    public static async Task<IResult> SendPasswordResetAsync(Guid userId, CurrentOrganizationCaller caller, MemberAccounts accounts,
+        CancellationToken cancellationToken) =>
+        await accounts.SendPasswordResetAsync(caller.Value, userId, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.Accepted((string?)null);
 
     public static IResult ExportMembers(CurrentOrganizationCaller caller, MemberList list, HttpContext context) =>
         TypedResults.Stream(body => list.ExportAsync(caller.Value.OrganizationId, body, context.RequestAborted), "text/csv; charset=utf-8",
@@ -111,7 +139,7 @@ internal static class OrganizationsEndpoints
 
     public static async Task<IResult> UpdateMemberAsync(Guid userId, UpdateMemberRequest request, CurrentOrganizationCaller caller, MembersService members,
         CancellationToken cancellationToken) =>
-        (await members.UpdateAsync(caller.Value, userId, new MemberChange(request.Role, request.Roles, request.Status), cancellationToken)).ToResult(TypedResults.Ok);
+        (await members.UpdateAsync(caller.Value, userId, new MemberChange(request.Role, request.Roles, request.Status, request.LimitedToUnits, request.Units), cancellationToken)).ToResult(TypedResults.Ok);
 
     public static async Task<IResult> RemoveMemberAsync(Guid userId, CurrentOrganizationCaller caller, MembersService members, CancellationToken cancellationToken) =>
         await members.RemoveAsync(caller.Value, userId, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
@@ -139,8 +167,19 @@ internal static class OrganizationsEndpoints
             return OrganizationRoutes.MissingPermission("members:view").ToResult();
         }
 
+        Guid? unit = null;
+        if (request.Unit is not null)
+        {
+            if (!Guid.TryParse(request.Unit, out var unitId))
+            {
+                return Refusal.Invalid("unit", "The unit is a unit id.").ToResult();
+            }
+
+            unit = unitId;
+        }
+
         var membership = await access.ForUserAsync(subject, caller.OrganizationId, cancellationToken);
-        var inUnit = membership is not null && (request.Unit is null || membership.Units.Contains("*") || membership.Units.Contains(request.Unit));
+        var inUnit = membership is not null && (unit is null || membership.Units.Contains("*") || membership.Units.Contains(unit.Value.ToString()));
         return TypedResults.Ok(new CheckResponse(membership is not null && inUnit && membership.Permissions.Contains(request.Permission)));
     }
 
@@ -159,17 +198,33 @@ internal static class OrganizationsEndpoints
 
     public sealed record CreateOrganizationRequest([property: Required, StringLength(200)] string? Name, [property: StringLength(63)] string? Slug);
 
-    public sealed record UpdateOrganizationRequest([property: StringLength(200)] string? Name, [property: StringLength(63)] string? Slug, JoinDefaultsChange? DefaultRoles);
+    public sealed record UpdateOrganizationRequest([property: StringLength(200)] string? Name, [property: StringLength(63)] string? Slug,
+        JoinDefaultsChange? DefaultRoles, [property: StringLength(50)] string? UnitsLabel);
 
-    public sealed record UpdateMemberRequest(string? Role, [property: MaxLength(100)] IReadOnlyList<string>? Roles, string? Status);
+    public sealed record PlanRequest([property: Required] bool? Invitations, [property: Required] bool? Units, [property: Required] bool? Sso,
+        [property: Required] bool? Scim);
+
+    public sealed record UpdateMemberRequest(string? Role, [property: MaxLength(100)] IReadOnlyList<string>? Roles, string? Status, bool? LimitedToUnits,
+        [property: MaxLength(1000)] IReadOnlyList<Guid>? Units);
+
+    public sealed record CreateMemberRequest(
+        [property: StringLength(200)] string? Name,
+        [property: StringLength(100)] string? GivenName,
+        [property: StringLength(100)] string? FamilyName,
+        [property: Required, StringLength(256)] string? Email,
+        [property: StringLength(200)] string? Company,
+        string? Role,
+        [property: MaxLength(100)] IReadOnlyList<string>? Roles,
+        [property: MaxLength(1000)] IReadOnlyList<Guid>? Units,
+        WelcomeEmail? WelcomeEmail);
 
     public sealed record CheckRequest([property: Required] string? Subject, [property: Required] string? Permission, string? Unit);
 
     public sealed record CheckResponse(bool Allowed);
 
-    public sealed record OrganizationView(Guid Id, string Slug, string Name, DateTime CreatedAt, JoinDefaults DefaultRoles)
+    public sealed record OrganizationView(Guid Id, string Slug, string Name, DateTime CreatedAt, JoinDefaults DefaultRoles, string UnitsLabel, PlanFeatures Plan)
     {
         public static OrganizationView From(Organization organization) =>
-            new(organization.Id, organization.Slug, organization.Name, organization.CreatedAt, organization.DefaultRoles);
+            new(organization.Id, organization.Slug, organization.Name, organization.CreatedAt, organization.DefaultRoles, organization.UnitsLabel, organization.Plan);
     }
 }

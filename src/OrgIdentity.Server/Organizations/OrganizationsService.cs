@@ -8,7 +8,7 @@ using OrgIdentity.Server.Roles;
 
 namespace OrgIdentity.Server.Organizations;
 
-public sealed record OrganizationChange(string? Name, string? Slug, JoinDefaultsChange? DefaultRoles);
+public sealed record OrganizationChange(string? Name, string? Slug, JoinDefaultsChange? DefaultRoles, string? UnitsLabel = null);
 
 /// <summary>A change of default roles: a null field stays as it is.</summary>
 public sealed record JoinDefaultsChange(string? Invitation, string? AdminCreated, string? InviteLink, string? SelfSignup, string? Sso, string? Scim);
@@ -145,14 +145,20 @@ public sealed partial class OrganizationsService(
             }
         }
 
-        var before = new { organization.Name, organization.Slug, DefaultRoles = Copy(organization.DefaultRoles) };
+        if (change.UnitsLabel is { } label && (string.IsNullOrWhiteSpace(label) || label.Trim().Length > 50))
+        {
+            return Refusal.Invalid("unitsLabel", "The units label is 1 to 50 characters, e.g. Brands, Projects or Services.");
+        }
+
+        var before = new { organization.Name, organization.Slug, DefaultRoles = Copy(organization.DefaultRoles), organization.UnitsLabel };
         if (slug is not null && slug != organization.Slug && await db.Organizations.AnyAsync(o => o.Slug == slug, cancellationToken))
         {
             return SlugTaken(slug);
         }
 
-        var after = new { Name = change.Name?.Trim() ?? organization.Name, Slug = slug ?? organization.Slug, DefaultRoles = defaults };
-        if (after.Name == before.Name && after.Slug == before.Slug && Fields(defaults).SequenceEqual(Fields(before.DefaultRoles)))
+        var after = new { Name = change.Name?.Trim() ?? organization.Name, Slug = slug ?? organization.Slug, DefaultRoles = defaults,
+            UnitsLabel = change.UnitsLabel?.Trim() ?? organization.UnitsLabel };
+        if (after.Name == before.Name && after.Slug == before.Slug && Fields(defaults).SequenceEqual(Fields(before.DefaultRoles)) && after.UnitsLabel == before.UnitsLabel)
         {
             // Nothing changes: nothing to write or audit.
             return organization;
@@ -161,6 +167,7 @@ public sealed partial class OrganizationsService(
         organization.Name = after.Name;
         organization.Slug = after.Slug;
         organization.DefaultRoles = defaults;
+        organization.UnitsLabel = after.UnitsLabel;
         audit.Record(caller.Actor, organization.Id, "organization.updated", "organization", organization.Id.ToString(),
             new { before, after });
         try
@@ -174,6 +181,33 @@ public sealed partial class OrganizationsService(
         }
 
         await transaction.CommitAsync(cancellationToken);
+        return organization;
+    }
+
+    /// <summary>Platform admins only: which features the organization's plan includes.</summary>
+    public async Task<Outcome<Organization>> UpdatePlanAsync(OrganizationCaller caller, PlanFeatures plan, CancellationToken cancellationToken)
+    {
+        if (!caller.IsPlatformAdmin)
+        {
+            return Refusal.Forbidden("Only platform admins set an organization's plan.");
+        }
+
+        var organization = await db.Organizations.SingleOrDefaultAsync(o => o.Id == caller.OrganizationId, cancellationToken);
+        if (organization is null)
+        {
+            return Refusal.NotFound("There is no such organization.");
+        }
+
+        var before = organization.Plan;
+        if (before.Invitations == plan.Invitations && before.Units == plan.Units && before.Sso == plan.Sso && before.Scim == plan.Scim)
+        {
+            return organization;
+        }
+
+        audit.Record(caller.Actor, organization.Id, "organization.plan_updated", "organization", organization.Id.ToString(),
+            new { before = new { before.Invitations, before.Units, before.Sso, before.Scim }, after = plan });
+        organization.Plan = plan;
+        await db.SaveChangesAsync(cancellationToken);
         return organization;
     }
 
