@@ -172,8 +172,9 @@ public abstract class AuthzCheckTests(OrgIdentityApp app) : ServerTests(app)
         await App.AddMemberAsync(org.Id, member, "member");
         var memberId = await App.UserIdAsync(member);
 
-        Assert.True(await CheckAsync(org.AdminApi, org.Id, memberId, "assets:edit", unit: "some-brand"));
-        Assert.False(await CheckAsync(org.AdminApi, org.Id, memberId, "billing:view", unit: "some-brand"));
+        var brand = Guid.CreateVersion7().ToString();
+        Assert.True(await CheckAsync(org.AdminApi, org.Id, memberId, "assets:edit", unit: brand));
+        Assert.False(await CheckAsync(org.AdminApi, org.Id, memberId, "billing:view", unit: brand));
     }
 
     [Theory]

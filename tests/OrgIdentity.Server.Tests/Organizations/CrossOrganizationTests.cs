@@ -17,14 +17,17 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
 {
     /// <summary>
     /// Every route under <c>/api/v1/orgs/{orgId}</c>: method, path after the organization (with <c>{userId}</c> and
-    /// <c>{key}</c> standing for a member and a custom role of the organization attacked) and a JSON body that would
-    /// change something there if it got through.
+    /// <c>{key}</c> standing for a member and a custom role of the organization attacked, <c>domains/{id}</c> for one of
+    /// its domains) and a JSON body that would change something there if it got through.
     /// </summary>
     public static readonly TheoryData<string, string, string?> Routes = new()
     {
         { "GET", "", null },
         { "PATCH", "", """{"name":"Taken over","slug":"taken-over"}""" },
         { "GET", "members", null },
+        { "GET", "members/export", null },
+        { "POST", "members", """{"email":"intruder@taken-over.example","name":"Taken over"}""" },
+        { "POST", "members/{userId}/password-reset", null },
         { "GET", "members/{userId}", null },
         { "PATCH", "members/{userId}", """{"role":"admin"}""" },
         { "DELETE", "members/{userId}", null },
@@ -34,7 +37,18 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         { "PUT", "roles/{key}", """{"name":"Taken over","permissions":["billing:edit","audit-log:view"]}""" },
         { "DELETE", "roles/{key}", null },
         { "GET", "audit", null },
+        { "GET", "audit/export", null },
+        { "PUT", "plan", """{"invitations":false,"units":false,"sso":false,"scim":false}""" },
+        { "GET", "units", null },
+        { "POST", "units", """{"name":"Taken over"}""" },
+        { "PATCH", "units/{unitId}", """{"name":"Taken over"}""" },
+        { "DELETE", "units/{unitId}", null },
         { "POST", "authz/check", """{"subject":"{userId}","permission":"billing:edit"}""" },
+        { "GET", "domains", null },
+        { "POST", "domains", """{"domain":"taken-over.example"}""" },
+        { "GET", "domains/{id}", null },
+        { "DELETE", "domains/{id}", null },
+        { "POST", "domains/{id}/verify", """{"force":true}""" },
     };
 
     [Fact]
@@ -239,6 +253,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [InlineData("GET", "roles/no-such-role", null)]
     [InlineData("PUT", "roles/no-such-role", """{"name":"Nothing","permissions":["assets:view"]}""")]
     [InlineData("DELETE", "roles/no-such-role", null)]
+    [InlineData("GET", "domains/{unknown}", null)]
+    [InlineData("DELETE", "domains/{unknown}", null)]
+    [InlineData("POST", "domains/{unknown}/verify", null)]
     public async Task An_unknown_member_or_role_of_ones_own_organization_is_404(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
@@ -260,6 +277,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [InlineData("GET", "roles/{key}", null)]
     [InlineData("PUT", "roles/{key}", """{"name":"Taken over","permissions":["billing:edit"]}""")]
     [InlineData("DELETE", "roles/{key}", null)]
+    [InlineData("GET", "domains/{id}", null)]
+    [InlineData("DELETE", "domains/{id}", null)]
+    [InlineData("POST", "domains/{id}/verify", null)]
     public async Task Another_organizations_members_and_roles_named_on_ones_own_routes_are_404_and_untouched(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
@@ -306,6 +326,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var members = await api.Http.GetStringAsync($"/api/v1/orgs/{orgId}/members");
         var roles = await api.Http.GetStringAsync($"/api/v1/orgs/{orgId}/roles");
         var audit = await api.Http.GetStringAsync($"/api/v1/orgs/{orgId}/audit");
+        var domains = await api.Http.GetStringAsync($"/api/v1/orgs/{orgId}/domains");
         var check = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/authz/check", new { subject = b.MemberId.ToString(), permission = "assets:view" });
 
         foreach (var secret in b.Secrets.Append(b.MemberId.ToString()).Append(b.AdminId.ToString()).Append(b.OrganizationId.ToString()))
@@ -313,6 +334,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
             Assert.DoesNotContain(secret, members, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(secret, roles, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(secret, audit, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(secret, domains, StringComparison.OrdinalIgnoreCase);
         }
 
         Assert.Equal(1, JsonDocument.Parse(members).RootElement.GetProperty("total").GetInt32());
@@ -324,8 +346,14 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     private sealed record Target(Guid OrganizationId, string Name, string Slug, TestUser Admin, Guid AdminId, string AdminToken, TestUser Member, Guid MemberId,
         string SpareRole)
     {
+        /// <summary>A domain B has added (unverified).</summary>
+        public required (Guid Id, string Name) Domain { get; init; }
+
+        /// <summary>A unit of B.</summary>
+        public required Guid UnitId { get; init; }
+
         /// <summary>What must never show in an answer to someone outside B (they did not send it).</summary>
-        public IEnumerable<string> Secrets => [Name, Slug, Admin.Email, Member.Email, "Bravo held role", "Bravo spare role"];
+        public IEnumerable<string> Secrets => [Name, Slug, Admin.Email, Member.Email, "Bravo held role", "Bravo spare role", Domain.Name, "Bravo brand"];
     }
 
     private async Task<Target> TargetAsync()
@@ -342,18 +370,29 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
 
         var member = await App.SignUpAsync("Bravo member");
         await App.AddMemberAsync(orgId, member, "member", "b-held");
+        var domain = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/domains", new { domain = $"bravo-{Guid.NewGuid():N}.example" });
+        Assert.Equal(HttpStatusCode.Created, domain.StatusCode);
+        var domainView = await domain.Content.ReadFromJsonAsync<JsonElement>();
+        var unit = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/units", new { name = "Bravo brand" });
+        Assert.Equal(HttpStatusCode.Created, unit.StatusCode);
+        var unitId = (await unit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var organization = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}");
         return new Target(orgId, name, organization.GetProperty("slug").GetString()!, admin, await App.UserIdAsync(admin), token, member,
-            await App.UserIdAsync(member), "b-spare");
+            await App.UserIdAsync(member), "b-spare")
+        {
+            Domain = (domainView.GetProperty("id").GetGuid(), domainView.GetProperty("domain").GetString()!),
+            UnitId = unitId,
+        };
     }
 
-    /// <summary>B as its own admin sees it (organization, members, roles) and the number of its audit events, read from the database.</summary>
+    /// <summary>B as its own admin sees it (organization, members, roles, domains) and the number of its audit events, read from the database.</summary>
     private async Task<string> SnapshotAsync(Target target)
     {
         using var api = App.ApiWithToken(target.AdminToken);
         var route = $"/api/v1/orgs/{target.OrganizationId}";
         var snapshot = new StringBuilder();
-        foreach (var path in new[] { route, $"{route}/members", $"{route}/roles", $"{route}/roles/{target.SpareRole}", $"{route}/members/{target.MemberId}" })
+        foreach (var path in new[] { route, $"{route}/members", $"{route}/roles", $"{route}/roles/{target.SpareRole}", $"{route}/members/{target.MemberId}",
+            $"{route}/domains", $"{route}/units" })
         {
             var response = await api.Http.GetAsync(path);
             snapshot.Append(path).Append(": ").Append((int)response.StatusCode).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());
@@ -366,7 +405,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     {
         string Fill(string text) => target is null
             ? text
-            : text.Replace("{userId}", target.MemberId.ToString(), StringComparison.Ordinal).Replace("{key}", target.SpareRole, StringComparison.Ordinal);
+            : text.Replace("{userId}", target.MemberId.ToString(), StringComparison.Ordinal).Replace("{key}", target.SpareRole, StringComparison.Ordinal)
+                .Replace("domains/{id}", $"domains/{target.Domain.Id}", StringComparison.Ordinal)
+                .Replace("{unitId}", target.UnitId.ToString(), StringComparison.Ordinal);
 
         var url = $"/api/v1/orgs/{organizationId}" + (path.Length == 0 ? "" : "/" + Fill(path));
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
