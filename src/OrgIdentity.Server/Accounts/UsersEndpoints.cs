@@ -50,10 +50,13 @@ internal static class UsersEndpoints
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
-            var upper = search.Trim().ToUpperInvariant();
-            // ToUpper runs in the database (UPPER), the same on every provider; the analyzers' culture concerns are .NET's.
+            var asWritten = search.Trim();
+            var upper = asWritten.ToUpperInvariant();
+            // ToUpper runs in the database (UPPER). SQLite's upper() changes ASCII letters only, so the name is also
+            // matched as written; the analyzers' culture concerns are .NET's, not the database's.
 #pragma warning disable CA1304, CA1311, CA1862
-            query = query.Where(u => u.NormalizedEmail!.StartsWith(upper) || (u.Name != null && u.Name.ToUpper().StartsWith(upper)));
+            query = query.Where(u => u.NormalizedEmail!.StartsWith(upper)
+                || (u.Name != null && (u.Name.StartsWith(asWritten) || u.Name.ToUpper().StartsWith(upper))));
 #pragma warning restore CA1304, CA1311, CA1862
         }
 

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OrgIdentity.Server.Audit;
+using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Tests.Infrastructure;
 
 namespace OrgIdentity.Server.Tests.Accounts;
@@ -89,6 +92,79 @@ public abstract class PlatformUsersTests(OrgIdentityApp app) : ServerTests(app)
         while (cursor is not null && seen.Count <= emails.Count);
 
         Assert.Equal(emails.Order(StringComparer.Ordinal), seen.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_list_is_newest_first_by_creation_time_and_pages_in_that_order()
+    {
+        var first = await App.SignUpAsync("First signed up");
+        var second = await App.SignUpAsync("Second signed up");
+        var third = await App.SignUpAsync("Third signed up");
+        var ids = new[] { await App.UserIdAsync(first), await App.UserIdAsync(second), await App.UserIdAsync(third) };
+        // Creation times that disagree with the order of the ids (which are time-ordered here, not on every
+        // database): the list must follow the times. Later than anyone else, so these three are the newest.
+        var newest = DateTime.UtcNow.AddDays(1);
+        await SetCreatedAtAsync(ids[0], newest.AddMinutes(2));
+        await SetCreatedAtAsync(ids[1], newest);
+        await SetCreatedAtAsync(ids[2], newest.AddMinutes(1));
+        Guid[] expected = [ids[0], ids[2], ids[1]];
+        using var platform = await App.ApiAsync(PlatformAdmin);
+
+        var page = await AssertOkAsync(await platform.Http.GetAsync("/api/v1/users?limit=3"));
+
+        Assert.Equal(expected, page.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("id").GetGuid()));
+        var created = page.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("createdAt").GetDateTime()).ToList();
+        Assert.Equal(created.OrderDescending(), created);
+
+        // One at a time, the cursor follows the same order.
+        var seen = new List<Guid>();
+        string? cursor = null;
+        for (var i = 0; i < 3; i++)
+        {
+            var one = await AssertOkAsync(await platform.Http.GetAsync($"/api/v1/users?limit=1{(cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}")}"));
+            seen.AddRange(one.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("id").GetGuid()));
+            cursor = one.GetProperty("next").GetString();
+            Assert.NotNull(cursor);
+        }
+
+        Assert.Equal(expected, seen);
+    }
+
+    [Fact]
+    public async Task Searching_by_name_ignores_case()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var person = await App.SignUpAsync($"McAllister-DuBois {suffix}");
+        using var platform = await App.ApiAsync(PlatformAdmin);
+
+        foreach (var search in new[] { $"mcallister-dubois {suffix}", $"MCALLISTER-DUBOIS {suffix}", $"McAllister-DuBois {suffix}", "mcallister-dubois" })
+        {
+            var found = await AssertOkAsync(await platform.Http.GetAsync($"/api/v1/users?search={Uri.EscapeDataString(search)}&limit=200"));
+            Assert.True(found.GetProperty("items").EnumerateArray().Any(u => u.GetProperty("email").GetString() == person.Email),
+                $"Searching '{search}' does not find '{person.Name}': {found}");
+        }
+
+        var byLowercase = await AssertOkAsync(await platform.Http.GetAsync($"/api/v1/users?search={Uri.EscapeDataString($"mcallister-dubois {suffix}")}"));
+        Assert.Equal(1, byLowercase.GetProperty("total").GetInt32());
+        Assert.Equal([person.Email], byLowercase.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("email").GetString()));
+        // Still the start of the name, not anywhere in it.
+        Assert.Equal(0, (await AssertOkAsync(await platform.Http.GetAsync($"/api/v1/users?search={Uri.EscapeDataString($"dubois {suffix}")}"))).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task Searching_by_a_name_with_letters_beyond_ascii_finds_it_as_written()
+    {
+        // Another case of non-ASCII letters is found on PostgreSQL only: SQLite's upper() changes ASCII letters alone.
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var person = await App.SignUpAsync($"José Ångström {suffix}");
+        using var platform = await App.ApiAsync(PlatformAdmin);
+
+        foreach (var search in new[] { $"José Ångström {suffix}", $"José Å" })
+        {
+            var found = await AssertOkAsync(await platform.Http.GetAsync($"/api/v1/users?search={Uri.EscapeDataString(search)}"));
+            Assert.True(found.GetProperty("items").EnumerateArray().Any(u => u.GetProperty("email").GetString() == person.Email),
+                $"Searching '{search}' does not find '{person.Name}': {found}");
+        }
     }
 
     [Fact]
@@ -286,6 +362,26 @@ public abstract class PlatformUsersTests(OrgIdentityApp app) : ServerTests(app)
     }
 
     [Fact]
+    public async Task Enabling_an_account_that_is_not_disabled_answers_204_and_writes_nothing()
+    {
+        var person = await App.SignUpAsync("Never disabled");
+        var personId = await App.UserIdAsync(person);
+        using var platform = await App.ApiAsync(PlatformAdmin);
+        var before = (await AssertOkAsync(await platform.Http.GetAsync($"/api/v1/users/{personId}"))).ToString();
+        var audit = await AuditIdsAsync(null);
+
+        var enabled = await platform.Http.PostAsync($"/api/v1/users/{personId}/enable", null);
+        var again = await platform.Http.PostAsync($"/api/v1/users/{personId}/enable", null);
+
+        Assert.Equal(HttpStatusCode.NoContent, enabled.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, again.StatusCode);
+        Assert.DoesNotContain(await NewAuditAsync(null, audit), e => e.Action == "user.enabled");
+        await AssertNoNewAuditAsync(null, audit);
+        Assert.Equal(before, (await AssertOkAsync(await platform.Http.GetAsync($"/api/v1/users/{personId}"))).ToString());
+        Assert.True(await App.CanSignInAsync(person.Email, person.Password));
+    }
+
+    [Fact]
     public async Task Unknown_accounts_are_404_and_write_nothing()
     {
         using var platform = await App.ApiAsync(PlatformAdmin);
@@ -338,6 +434,16 @@ public abstract class PlatformUsersTests(OrgIdentityApp app) : ServerTests(app)
         Assert.True(response.StatusCode == status, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Sets an account's creation time in the database (sign-up stamps it with the server's clock).</summary>
+    private async Task SetCreatedAtAsync(Guid userId, DateTime createdAt)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>();
+        var user = await db.Users.SingleAsync(u => u.Id == userId);
+        user.CreatedAt = createdAt;
+        await db.SaveChangesAsync();
     }
 
     private async Task<HashSet<Guid>> AuditIdsAsync(Guid? orgId) => (await App.AuditEventsAsync(orgId)).Select(e => e.Id).ToHashSet();

@@ -102,6 +102,29 @@ public abstract class AuditLogTests(OrgIdentityApp app) : ServerTests(app)
     }
 
     [Fact]
+    public async Task From_and_to_without_an_offset_are_utc_whatever_the_servers_time_zone()
+    {
+        using var org = await OrganizationWithHistoryAsync();
+        var route = $"/api/v1/orgs/{org.Id}/audit";
+        var all = (await org.AdminApi.Http.GetFromJsonAsync<JsonElement>(route)).GetProperty("items").EnumerateArray().ToList();
+        // Newest first: [0] member.updated, [1] role.updated, [2] role.created, [3] role.created, [4] organization.created.
+        var roleUpdatedAt = all[1].GetProperty("at").GetDateTime();
+        Assert.Equal(DateTimeKind.Utc, roleUpdatedAt.Kind);
+        // The same instant written without Z or offset. (On a server whose zone is UTC this cannot tell the
+        // difference; off UTC, a time read as local moves the bounds by hours and both lists below change.)
+        var plain = Uri.EscapeDataString(roleUpdatedAt.ToString("yyyy-MM-ddTHH:mm:ss.fffffff", CultureInfo.InvariantCulture));
+
+        var from = await org.AdminApi.Http.GetFromJsonAsync<JsonElement>($"{route}?from={plain}");
+        var to = await org.AdminApi.Http.GetFromJsonAsync<JsonElement>($"{route}?to={plain}");
+
+        Assert.Equal(["member.updated", "role.updated"], Actions(from));
+        Assert.Equal(["role.created", "role.created", "organization.created"], Actions(to));
+        // The same answers as with an explicit Z.
+        Assert.Equal(Actions(from), Actions(await org.AdminApi.Http.GetFromJsonAsync<JsonElement>($"{route}?from={Query(roleUpdatedAt)}")));
+        Assert.Equal(Actions(to), Actions(await org.AdminApi.Http.GetFromJsonAsync<JsonElement>($"{route}?to={Query(roleUpdatedAt)}")));
+    }
+
+    [Fact]
     public async Task Paging_with_the_next_cursor_visits_every_event_once_in_order()
     {
         using var org = await OrganizationWithHistoryAsync();

@@ -478,6 +478,29 @@ public abstract class MemberRulesTests(OrgIdentityApp app) : ServerTests(app)
     }
 
     [Fact]
+    public async Task Empty_role_keys_and_statuses_that_are_not_exactly_active_or_suspended_are_refused_and_change_nothing()
+    {
+        var org = await OrganizationAsync();
+        await CreateRoleAsync(org.AdminApi, org.Id, "reporter", "orders:view");
+        var (_, memberId) = await MemberAsync(org.Id, "Target", "member", "reporter");
+        var before = await StateAsync(org.AdminApi, org.Id, memberId);
+        var audit = await AuditIdsAsync(org.Id);
+
+        await AssertInvalidAsync(await PatchMemberAsync(org.AdminApi, org.Id, memberId, new { roles = new string?[] { null } }), "roles");
+        await AssertInvalidAsync(await PatchMemberAsync(org.AdminApi, org.Id, memberId, new { roles = new[] { "" } }), "roles");
+        await AssertInvalidAsync(await PatchMemberAsync(org.AdminApi, org.Id, memberId, new { roles = new[] { "  " } }), "roles");
+        await AssertInvalidAsync(await PatchMemberAsync(org.AdminApi, org.Id, memberId, new { roles = new string?[] { "reporter", null } }), "roles");
+        // A flags-style combination and another casing are not statuses.
+        await AssertInvalidAsync(await PatchMemberAsync(org.AdminApi, org.Id, memberId, new { status = "active,suspended" }), "status");
+        await AssertInvalidAsync(await PatchMemberAsync(org.AdminApi, org.Id, memberId, new { status = "suspended, active" }), "status");
+        await AssertInvalidAsync(await PatchMemberAsync(org.AdminApi, org.Id, memberId, new { status = "Active" }), "status");
+        await AssertInvalidAsync(await PatchMemberAsync(org.AdminApi, org.Id, memberId, new { status = "SUSPENDED" }), "status");
+
+        Assert.Equal(before, await StateAsync(org.AdminApi, org.Id, memberId));
+        await AssertNoNewAuditAsync(org.Id, audit);
+    }
+
+    [Fact]
     public async Task A_custom_role_of_another_organization_cannot_be_given()
     {
         var org = await OrganizationAsync();

@@ -205,6 +205,104 @@ public abstract class OrganizationRulesTests(OrgIdentityApp app) : ServerTests(a
     }
 
     [Fact]
+    public async Task A_partial_default_roles_change_sets_only_the_paths_it_names()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Partial defaults");
+        using var api = await App.ApiAsync(admin, orgId.ToString());
+        await AssertOkAsync(await PatchDefaultsAsync(api, orgId, Defaults(inviteLink: "member", sso: "viewer")));
+        var audit = await AuditIdsAsync(orgId);
+
+        var patched = await AssertOkAsync(await PatchDefaultsAsync(api, orgId, new { invitation = "viewer" }));
+
+        foreach (var defaults in new[] { patched.GetProperty("defaultRoles"), (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}")).GetProperty("defaultRoles") })
+        {
+            Assert.Equal("viewer", defaults.GetProperty("invitation").GetString());
+            Assert.Equal("member", defaults.GetProperty("adminCreated").GetString());
+            Assert.Equal("member", defaults.GetProperty("inviteLink").GetString());
+            Assert.Equal("member", defaults.GetProperty("selfSignup").GetString());
+            Assert.Equal("viewer", defaults.GetProperty("sso").GetString());
+            Assert.Equal("member", defaults.GetProperty("scim").GetString());
+        }
+
+        var updated = await SingleNewEventAsync(orgId, audit, "organization.updated");
+        var details = JsonDocument.Parse(updated.Details!).RootElement;
+        Assert.Equal("member", details.GetProperty("before").GetProperty("defaultRoles").GetProperty("invitation").GetString());
+        Assert.Equal("viewer", details.GetProperty("after").GetProperty("defaultRoles").GetProperty("invitation").GetString());
+        Assert.Equal("member", details.GetProperty("after").GetProperty("defaultRoles").GetProperty("inviteLink").GetString());
+    }
+
+    [Fact]
+    public async Task A_settings_editor_who_is_not_an_admin_cannot_make_admin_a_default_role()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Settings editor");
+        using var adminApi = await App.ApiAsync(admin, orgId.ToString());
+        var role = await adminApi.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/roles",
+            new { key = "settings-editor", name = "Settings editor", permissions = new[] { "organization-settings:edit" } });
+        Assert.Equal(HttpStatusCode.Created, role.StatusCode);
+        var editor = await App.SignUpAsync("Settings editor");
+        await App.AddMemberAsync(orgId, editor, "member", "settings-editor");
+        using var api = await App.ApiAsync(editor, orgId.ToString());
+        var before = (await adminApi.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}")).ToString();
+        var audit = await AuditIdsAsync(orgId);
+
+        var refused = await PatchDefaultsAsync(api, orgId, new { invitation = "admin" });
+        var refusedToo = await PatchDefaultsAsync(api, orgId, new { adminCreated = "admin" });
+
+        foreach (var response in new[] { refused, refusedToo })
+        {
+            var problem = await AssertProblemAsync(response, HttpStatusCode.Forbidden);
+            Assert.Contains("admin", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, (await adminApi.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}")).ToString());
+        await AssertNoNewAuditAsync(orgId, audit);
+
+        // A default that grants no more than the editor holds is theirs to set; so is renaming.
+        var allowed = await AssertOkAsync(await api.Http.PatchAsJsonAsync($"/api/v1/orgs/{orgId}", new { name = "Renamed by editor", defaultRoles = new { invitation = "viewer" } }));
+        Assert.Equal("viewer", allowed.GetProperty("defaultRoles").GetProperty("invitation").GetString());
+        Assert.Equal("Renamed by editor", allowed.GetProperty("name").GetString());
+    }
+
+    [Fact]
+    public async Task A_slug_that_reads_as_an_id_is_a_validation_problem_naming_slug()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Id-like slug");
+        using var api = await App.ApiAsync(admin, orgId.ToString());
+        var before = (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}")).ToString();
+        var organizations = await OrganizationCountAsync();
+        var audit = await AuditIdsAsync(orgId);
+
+        foreach (var slug in new[] { Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("D"), orgId.ToString("N"), orgId.ToString("D") })
+        {
+            await AssertInvalidAsync(await api.Http.PostAsJsonAsync("/api/v1/orgs", new { name = "Id-like", slug }), "slug");
+            await AssertInvalidAsync(await api.Http.PatchAsJsonAsync($"/api/v1/orgs/{orgId}", new { slug }), "slug");
+        }
+
+        Assert.Equal(organizations, await OrganizationCountAsync());
+        Assert.Equal(before, (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}")).ToString());
+        await AssertNoNewAuditAsync(orgId, audit);
+    }
+
+    [Fact]
+    public async Task A_change_that_changes_nothing_writes_no_audit_event()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Unchanged");
+        using var api = await App.ApiAsync(admin, orgId.ToString());
+        var current = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}");
+        var name = current.GetProperty("name").GetString()!;
+        var slug = current.GetProperty("slug").GetString()!;
+        var audit = await AuditIdsAsync(orgId);
+
+        await AssertOkAsync(await api.Http.PatchAsJsonAsync($"/api/v1/orgs/{orgId}", new { name, slug }));
+        await AssertOkAsync(await api.Http.PatchAsJsonAsync($"/api/v1/orgs/{orgId}", new { name, slug, defaultRoles = Defaults() }));
+        await AssertOkAsync(await PatchDefaultsAsync(api, orgId, new { inviteLink = "viewer" }));
+        await AssertOkAsync(await api.Http.PatchAsJsonAsync($"/api/v1/orgs/{orgId}", new { }));
+
+        Assert.Equal(current.ToString(), (await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}")).ToString());
+        await AssertNoNewAuditAsync(orgId, audit);
+    }
+
+    [Fact]
     public async Task The_default_roles_per_join_path_are_the_designs()
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Design defaults");

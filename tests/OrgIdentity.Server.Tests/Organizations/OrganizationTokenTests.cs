@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Abstractions;
 using OrgIdentity.Server.Tests.Accounts;
 using OrgIdentity.Server.Tests.Infrastructure;
 
@@ -303,6 +305,88 @@ public abstract class OrganizationTokenTests(OrgIdentityApp app) : ServerTests(a
         Assert.Equal(["member"], Strings(payload, "org_roles"));
     }
 
+    [Fact]
+    public async Task Consent_to_a_permission_scope_not_held_is_remembered_and_a_second_sign_in_reuses_the_authorization()
+    {
+        var org = await NewOrganizationAsync("Consent Memory Corp");
+        var member = await App.SignUpAsync("Remembered Member");
+        await App.AddMemberAsync(org.Id, member, "member");
+        // billing:edit is asked for but not held: the token leaves it out, the consent to what was asked stays.
+        const string scope = "openid offline_access orgidentity.api billing:edit";
+
+        var first = await App.TokensAsync(member, scope);
+        var second = await App.TokensAsync(member, scope);
+
+        Assert.DoesNotContain("billing:edit", ScopeList(first.Get("scope")));
+        Assert.DoesNotContain("billing:edit", ScopeList(second.Get("scope")));
+        var authorizations = await PermanentAuthorizationsAsync(await App.UserIdAsync(member), TestClients.CodeClient);
+        Assert.True(authorizations.Count == 1,
+            $"Expected one permanent authorization, found {authorizations.Count}: {string.Join(" | ", authorizations.Select(a => string.Join(" ", a)))}");
+        Assert.Contains("billing:edit", authorizations[0]);
+    }
+
+    [Fact]
+    public async Task A_permission_scope_not_held_at_sign_in_is_granted_on_a_later_refresh_once_held()
+    {
+        var org = await NewOrganizationAsync("Later Grant Corp");
+        using var adminApi = await AdminApiAsync(org);
+        await CreateRoleAsync(adminApi, org.Id, "billing-editor", "billing:edit");
+        var member = await App.SignUpAsync("Future Biller");
+        await App.AddMemberAsync(org.Id, member, "member");
+        var tokens = await App.TokensAsync(member, "openid offline_access orgidentity.api assets:view billing:edit");
+        Assert.DoesNotContain("billing:edit", ScopeList(tokens.Get("scope")));
+        Assert.DoesNotContain("billing:edit", JwtScopes(Payload(tokens.AccessToken!)));
+
+        await PatchMemberAsync(adminApi, org.Id, await App.UserIdAsync(member), new { roles = new[] { "billing-editor" } });
+        using var browser = App.CreateBrowser();
+        var refreshed = (await Oidc.RefreshAsync(browser.Http, tokens.RefreshToken!, TestClients.CodeClient, TestClients.CodeSecret)).EnsureTokens();
+
+        var payload = Payload(refreshed.AccessToken!);
+        Assert.Contains("billing:edit", ScopeList(refreshed.Get("scope")));
+        Assert.Contains("billing:edit", JwtScopes(payload));
+        Assert.Contains("assets:view", JwtScopes(payload));
+        Assert.Contains("billing:edit", Strings(payload, "permissions"));
+        // The bookkeeping of what was asked never reaches the access token.
+        Assert.False(payload.TryGetProperty("oi_requested_permissions", out _), payload.ToString());
+
+        // Taken away again, it goes again; given back, it comes back: the request is remembered, not the grant.
+        await PatchMemberAsync(adminApi, org.Id, await App.UserIdAsync(member), new { roles = Array.Empty<string>() });
+        var dropped = (await Oidc.RefreshAsync(browser.Http, refreshed.RefreshToken!, TestClients.CodeClient, TestClients.CodeSecret)).EnsureTokens();
+        Assert.DoesNotContain("billing:edit", ScopeList(dropped.Get("scope")));
+        await PatchMemberAsync(adminApi, org.Id, await App.UserIdAsync(member), new { roles = new[] { "billing-editor" } });
+        var regained = (await Oidc.RefreshAsync(browser.Http, dropped.RefreshToken!, TestClients.CodeClient, TestClients.CodeSecret)).EnsureTokens();
+        Assert.Contains("billing:edit", ScopeList(regained.Get("scope")));
+    }
+
+    [Fact]
+    public async Task A_switch_by_refresh_to_an_organization_where_the_permission_is_held_grants_the_permission_scope_there()
+    {
+        var memberOf = await NewOrganizationAsync("Switch Scope Member");
+        var adminOf = await NewOrganizationAsync("Switch Scope Admin");
+        var user = await App.SignUpAsync("Scope Switcher");
+        await App.AddMemberAsync(memberOf.Id, user, "member");
+        await App.AddMemberAsync(adminOf.Id, user, "admin");
+        var tokens = await App.TokensAsync(user, "openid offline_access orgidentity.api billing:edit", organization: memberOf.Id.ToString());
+        Assert.Equal(memberOf.Id.ToString(), Payload(tokens.AccessToken!).GetProperty("org_id").GetString());
+        Assert.DoesNotContain("billing:edit", ScopeList(tokens.Get("scope")));
+        using var browser = App.CreateBrowser();
+
+        var switched = (await Oidc.RefreshAsync(browser.Http, tokens.RefreshToken!, TestClients.CodeClient, TestClients.CodeSecret, adminOf.Id.ToString()))
+            .EnsureTokens();
+
+        var payload = Payload(switched.AccessToken!);
+        Assert.Equal(adminOf.Id.ToString(), payload.GetProperty("org_id").GetString());
+        Assert.Contains("billing:edit", ScopeList(switched.Get("scope")));
+        Assert.Contains("billing:edit", JwtScopes(payload));
+
+        // And back: where it is not held, it is not granted.
+        var back = (await Oidc.RefreshAsync(browser.Http, switched.RefreshToken!, TestClients.CodeClient, TestClients.CodeSecret, memberOf.Id.ToString()))
+            .EnsureTokens();
+        Assert.Equal(memberOf.Id.ToString(), Payload(back.AccessToken!).GetProperty("org_id").GetString());
+        Assert.DoesNotContain("billing:edit", ScopeList(back.Get("scope")));
+        Assert.DoesNotContain("billing:edit", JwtScopes(Payload(back.AccessToken!)));
+    }
+
     // ---- 7. Refresh recomputes ----
 
     [Fact]
@@ -548,6 +632,24 @@ public abstract class OrganizationTokenTests(OrgIdentityApp app) : ServerTests(a
         }
 
         return (user, first, second, suspended);
+    }
+
+    /// <summary>The scopes of each valid permanent authorization of <paramref name="userId"/> for the client, read with OpenIddict's manager.</summary>
+    private async Task<List<string[]>> PermanentAuthorizationsAsync(Guid userId, string clientId)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var authorizations = scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>();
+        var application = await applications.FindByClientIdAsync(clientId) ?? throw new InvalidOperationException($"No client {clientId}.");
+        var applicationId = await applications.GetIdAsync(application);
+        var found = new List<string[]>();
+        await foreach (var authorization in authorizations.FindAsync(subject: userId.ToString(), client: applicationId,
+                           status: OpenIddictConstants.Statuses.Valid, type: OpenIddictConstants.AuthorizationTypes.Permanent, scopes: null))
+        {
+            found.Add([.. await authorizations.GetScopesAsync(authorization)]);
+        }
+
+        return found;
     }
 
     private static async Task CreateRoleAsync(Browser adminApi, Guid organizationId, string key, params string[] permissions)

@@ -277,6 +277,77 @@ public abstract class RoleRulesTests(OrgIdentityApp app) : ServerTests(app)
     }
 
     [Fact]
+    public async Task A_null_permission_is_a_validation_problem_naming_permissions()
+    {
+        var org = await OrganizationAsync();
+        await CreateRoleAsync(org.AdminApi, org.Id, "reporter", "orders:view");
+        var before = await RoleStateAsync(org.AdminApi, org.Id, "reporter");
+        var count = (await RolesAsync(org.AdminApi, org.Id)).GetArrayLength();
+        var audit = await AuditIdsAsync(org.Id);
+
+        await AssertInvalidAsync(await org.AdminApi.Http.PostAsJsonAsync(RolesPath(org.Id),
+            new { key = "null-permission", name = "Null", permissions = new string?[] { null } }), "permissions");
+        await AssertInvalidAsync(await org.AdminApi.Http.PostAsJsonAsync(RolesPath(org.Id),
+            new { key = "null-permission", name = "Null", permissions = new string?[] { "orders:view", null } }), "permissions");
+        await AssertInvalidAsync(await org.AdminApi.Http.PutAsJsonAsync(RolePath(org.Id, "reporter"),
+            new { name = "Reporter", permissions = new string?[] { "orders:view", null } }), "permissions");
+
+        await AssertProblemAsync(await org.AdminApi.Http.GetAsync(RolePath(org.Id, "null-permission")), HttpStatusCode.NotFound);
+        Assert.Equal(count, (await RolesAsync(org.AdminApi, org.Id)).GetArrayLength());
+        Assert.Equal(before, await RoleStateAsync(org.AdminApi, org.Id, "reporter"));
+        await AssertNoNewAuditAsync(org.Id, audit);
+    }
+
+    [Fact]
+    public async Task Changing_a_role_someone_holds_needs_members_edit_besides_roles_edit()
+    {
+        var org = await OrganizationAsync();
+        // A member (product edits) who may define roles but not change members.
+        await CreateRoleAsync(org.AdminApi, org.Id, "role-editor", "roles:edit");
+        await CreateRoleAsync(org.AdminApi, org.Id, "held", "orders:view");
+        await CreateRoleAsync(org.AdminApi, org.Id, "unheld", "orders:view");
+        var (editor, _) = await MemberAsync(org.Id, "Role editor", "member", "role-editor");
+        await MemberAsync(org.Id, "Holder", "viewer", "held");
+        using var api = await App.ApiAsync(editor, org.Id.ToString());
+        var before = await RoleStateAsync(org.AdminApi, org.Id, "held");
+        var audit = await AuditIdsAsync(org.Id);
+
+        var refused = await api.Http.PutAsJsonAsync(RolePath(org.Id, "held"), new { name = "Held", permissions = new[] { "orders:view", "orders:edit" } });
+
+        var problem = await AssertProblemAsync(refused, HttpStatusCode.Forbidden);
+        Assert.Contains("members:edit", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await RoleStateAsync(org.AdminApi, org.Id, "held"));
+        await AssertNoNewAuditAsync(org.Id, audit);
+
+        // The same edit of a role nobody holds changes nobody, and is allowed.
+        var allowed = await AssertOkAsync(await api.Http.PutAsJsonAsync(RolePath(org.Id, "unheld"),
+            new { name = "Unheld", permissions = new[] { "orders:view", "orders:edit" } }));
+        Assert.Equal(["orders:edit", "orders:view"], Strings(allowed, "permissions").Order(StringComparer.Ordinal));
+        Assert.Equal("unheld", (await SingleNewEventAsync(org.Id, audit, "role.updated")).TargetId);
+    }
+
+    [Fact]
+    public async Task A_put_naming_another_key_in_its_body_is_a_validation_problem_naming_key()
+    {
+        var org = await OrganizationAsync();
+        await CreateRoleAsync(org.AdminApi, org.Id, "reporter", "orders:view");
+        var before = await RoleStateAsync(org.AdminApi, org.Id, "reporter");
+        var audit = await AuditIdsAsync(org.Id);
+
+        await AssertInvalidAsync(await org.AdminApi.Http.PutAsJsonAsync(RolePath(org.Id, "reporter"),
+            new { key = "renamed", name = "Renamed", permissions = new[] { "orders:edit" } }), "key");
+
+        Assert.Equal(before, await RoleStateAsync(org.AdminApi, org.Id, "reporter"));
+        await AssertProblemAsync(await org.AdminApi.Http.GetAsync(RolePath(org.Id, "renamed")), HttpStatusCode.NotFound);
+        await AssertNoNewAuditAsync(org.Id, audit);
+
+        // The role's own key in the body is no rename.
+        var same = await AssertOkAsync(await org.AdminApi.Http.PutAsJsonAsync(RolePath(org.Id, "reporter"),
+            new { key = "reporter", name = "Reporter", permissions = new[] { "orders:edit" } }));
+        Assert.Equal("reporter", same.GetProperty("key").GetString());
+    }
+
+    [Fact]
     public async Task A_missing_name_or_permissions_is_a_validation_problem_and_an_unknown_role_is_404()
     {
         var org = await OrganizationAsync();
