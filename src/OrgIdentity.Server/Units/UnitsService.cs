@@ -18,7 +18,8 @@ public sealed class UnitsService(OrgIdentityDbContext db, MembersService members
 
     public async Task<IReadOnlyList<UnitView>> ListAsync(OrganizationCaller caller, CancellationToken cancellationToken) =>
         await db.Units.AsNoTracking().Where(u => u.OrganizationId == caller.OrganizationId).OrderBy(u => u.Name)
-            .Select(u => new UnitView(u.Id, u.Name, u.CreatedAt, db.MembershipUnits.Count(mu => mu.UnitId == u.Id && mu.Membership.LimitedToUnits)))
+            .Select(u => new UnitView(u.Id, u.Name, u.CreatedAt,
+                db.MembershipUnits.Count(mu => mu.UnitId == u.Id && mu.Membership.LimitedToUnits && mu.Membership.BaseRole != Roles.BuiltInRoles.Admin)))
             .ToListAsync(cancellationToken);
 
     public async Task<Outcome<UnitView>> CreateAsync(OrganizationCaller requester, string? name, CancellationToken cancellationToken)
