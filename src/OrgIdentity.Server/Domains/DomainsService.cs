@@ -77,7 +77,7 @@ public sealed partial class DomainsService(OrgIdentityDbContext db, MembersServi
             Domain = domainName,
             // Unguessable per organization and domain: another organization's record at the same name proves nothing for this one.
             VerificationToken = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
-            CreatedAt = time.GetUtcNow().UtcDateTime,
+            CreatedAt = Now(),
         };
         db.OrganizationDomains.Add(domain);
         audit.Record(caller.Actor, caller.OrganizationId, "domain.added", "domain", domain.Id.ToString(), new { domain = domainName });
@@ -159,7 +159,7 @@ public sealed partial class DomainsService(OrgIdentityDbContext db, MembersServi
             return View(domain);
         }
 
-        domain.VerifiedAt = time.GetUtcNow().UtcDateTime;
+        domain.VerifiedAt = Now();
         domain.VerifiedBy = force ? Forced : ByDns;
         domain.VerifiedDomain = domain.Domain;
         audit.Record(caller.Actor, caller.OrganizationId, "domain.verified", "domain", domain.Id.ToString(), new { domain = domain.Domain, by = domain.VerifiedBy });
@@ -273,6 +273,13 @@ public sealed partial class DomainsService(OrgIdentityDbContext db, MembersServi
 
     private Task<bool> VerifiedElsewhereAsync(Guid organizationId, string domain, CancellationToken cancellationToken) =>
         db.OrganizationDomains.AnyAsync(d => d.VerifiedDomain == domain && d.OrganizationId != organizationId, cancellationToken);
+
+    // PostgreSQL keeps microseconds: the answer to a change shows the time every later read shows.
+    private DateTime Now()
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+    }
 
     private static string TxtRecord(OrganizationDomain domain) => TxtPrefix + domain.VerificationToken;
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using OrgIdentity.Server.Domains;
 
 namespace OrgIdentity.Server.Tests.Infrastructure;
 
@@ -52,6 +53,9 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
     public string DataDirectory { get; }
     public Mailbox Mail { get; }
     public FakeTimeProvider Time { get; } = new(DateTimeOffset.UtcNow);
+
+    /// <summary>The TXT records domain verification sees; tests publish into it.</summary>
+    public FakeDns Dns { get; } = new();
 
     /// <summary>The hosting environment; Development unless a test needs production behaviour.</summary>
     public string EnvironmentName { get; set; } = "Development";
@@ -119,6 +123,8 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Time);
+            // Domain verification asks this instead of the network.
+            services.AddSingleton<IDnsTxtLookup>(Dns);
             // Password hashing at production strength costs ~70 ms a check; tests make hundreds.
             services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1_000);
             services.AddTransient<IStartupFilter, RemoteAddressFromTestHeader>();
