@@ -53,7 +53,23 @@ public sealed class SqliteOrgIdentityDbContext(DbContextOptions<SqliteOrgIdentit
 }
 
 public sealed class PostgreSqlOrgIdentityDbContext(DbContextOptions<PostgreSqlOrgIdentityDbContext> options)
-    : OrgIdentityDbContext(options);
+    : OrgIdentityDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+
+        // The member list sorts and pages on these: byte order (as on SQLite), whatever the database's default
+        // collation, so every replica and every database agrees on the order and the keyset comparisons.
+        builder.Entity<Membership>(membership =>
+        {
+            membership.Property(m => m.MemberName).UseCollation("C");
+            membership.Property(m => m.MemberEmail).UseCollation("C");
+            membership.Property(m => m.MemberCompany).UseCollation("C");
+            membership.Property(m => m.BaseRole).UseCollation("C");
+        });
+    }
+}
 
 /// <summary>
 /// SQL Server refuses a table that one delete can reach by two cascading paths. None exists in this model:

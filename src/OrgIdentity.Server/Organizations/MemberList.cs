@@ -53,7 +53,7 @@ public sealed class MemberList(OrgIdentityDbContext db)
         var total = await query.CountAsync(cancellationToken);
         if (request.Cursor is not null)
         {
-            if (Cursor.Read(request.Cursor) is not { } cursor || cursor.Sort != sortName)
+            if (Cursor.Read(request.Cursor) is not { } cursor || cursor.Sort != sortName || !sort.Accepts(cursor.Value))
             {
                 return Refusal.Invalid("cursor", "The cursor is not one this list gave for this sort.");
             }
@@ -211,6 +211,9 @@ public sealed class MemberList(OrgIdentityDbContext db)
 
         public abstract Expression<Func<Membership, bool>> After(Cursor cursor, bool descending);
 
+        /// <summary>Whether a cursor's value (which a client could forge) is one this column can hold.</summary>
+        public virtual bool Accepts(string value) => true;
+
         public abstract Task<string> ValueOfAsync(IQueryable<Membership> membership, CancellationToken cancellationToken);
     }
 
@@ -238,6 +241,9 @@ public sealed class MemberList(OrgIdentityDbContext db)
 
     private sealed class TimeKey(Expression<Func<Membership, DateTime>> column) : SortKey
     {
+        public override bool Accepts(string value) =>
+            long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var ticks) && ticks <= DateTime.MaxValue.Ticks;
+
         public override IQueryable<Membership> Order(IQueryable<Membership> query, bool descending) =>
             descending ? query.OrderByDescending(column).ThenByDescending(m => m.Id) : query.OrderBy(column).ThenBy(m => m.Id);
 

@@ -660,7 +660,8 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.Property<string>("BaseRole")
                         .IsRequired()
                         .HasMaxLength(20)
-                        .HasColumnType("character varying(20)");
+                        .HasColumnType("character varying(20)")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("JoinedAt")
                         .HasColumnType("timestamp with time zone");
@@ -671,7 +672,8 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.Property<string>("MemberCompany")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("character varying(200)")
+                        .UseCollation("C");
 
                     b.Property<bool>("MemberDisabled")
                         .HasColumnType("boolean");
@@ -679,7 +681,8 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.Property<string>("MemberEmail")
                         .IsRequired()
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .UseCollation("C");
 
                     b.Property<DateTime>("MemberLastLoginAt")
                         .HasColumnType("timestamp with time zone");
@@ -687,7 +690,8 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.Property<string>("MemberName")
                         .IsRequired()
                         .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                        .HasColumnType("character varying(256)")
+                        .UseCollation("C");
 
                     b.Property<string>("MemberSearchText")
                         .IsRequired()
