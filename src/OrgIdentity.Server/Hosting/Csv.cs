@@ -15,19 +15,10 @@ public sealed class CsvWriter(Stream body) : IAsyncDisposable
 
     public async Task WriteRowAsync(IEnumerable<string?> cells, CancellationToken cancellationToken)
     {
-        var first = true;
-        foreach (var cell in cells)
-        {
-            if (!first)
-            {
-                _writer.Write(',');
-            }
-
-            _writer.Write(Escape(cell));
-            first = false;
-        }
-
-        _writer.Write("\r\n");
+        // Every write is asynchronous: a synchronous StreamWriter.Write flushes synchronously when its buffer fills
+        // (about 500 rows of 130 characters), and Kestrel refuses synchronous writes to the response.
+        await _writer.WriteAsync(string.Join(',', cells.Select(Escape)).AsMemory(), cancellationToken);
+        await _writer.WriteAsync("\r\n".AsMemory(), cancellationToken);
         if (++_rows % FlushEveryRows == 0)
         {
             await _writer.FlushAsync(cancellationToken);

@@ -58,7 +58,9 @@ public sealed class MemberList(OrgIdentityDbContext db)
                 return Refusal.Invalid("cursor", "The cursor is not one this list gave for this sort.");
             }
 
-            query = query.Where(sort.After(cursor, descending));
+            // PostgreSQL compares (column, id) as one row value, which its index serves as a range; elsewhere the OR form,
+            // with the column's own bound repeated so the index range starts at the cursor.
+            query = query.Where(sort.After(cursor, descending, rowValues: db.Database.IsNpgsql()));
         }
 
         var rows = await MembersService.Project(sort.Order(query, descending)).Take(request.Limit + 1).ToListAsync(cancellationToken);
@@ -74,49 +76,73 @@ public sealed class MemberList(OrgIdentityDbContext db)
         return new Page<MemberView>(rows.Take(request.Limit).Select(r => r.View).ToList(), total, next);
     }
 
+    /// <summary>Rows per export query: each is a keyset page (organization, id), so the first rows come at once.</summary>
+    private const int ExportBatch = 1000;
+
     /// <summary>
-    /// Every member of the organization, whatever the search, as CSV: one query, read as a stream in membership
-    /// order, written row by row.
+    /// Every member of the organization, whatever the search, as CSV: read in keyset batches in membership order (one
+    /// query per batch, each served by the index (organization, id) from its cursor), written row by row.
+    /// One query for everything would let the database hash-join and sort all rows before the first one (PostgreSQL),
+    /// or sort them in a temporary b-tree (SQLite): the first byte would wait for the whole export.
     /// </summary>
     public async Task ExportAsync(Guid organizationId, Stream body, CancellationToken cancellationToken)
     {
         await using var csv = new CsvWriter(body);
         await csv.WriteRowAsync(["name", "email", "company", "role", "roles", "units", "status", "source", "joined", "lastLogin"], cancellationToken);
-        var members = db.Memberships.AsNoTracking().Where(m => m.OrganizationId == organizationId).OrderBy(m => m.Id)
-            .Select(m => new
-            {
-                m.User.Email,
-                m.User.Name,
-                m.User.GivenName,
-                m.User.FamilyName,
-                m.User.LegacyUserName,
-                m.User.Company,
-                m.BaseRole,
-                Roles = m.Roles.Select(r => r.Role.Key).ToList(),
-                m.LimitedToUnits,
-                Units = m.Units.Select(u => u.Unit.Name).ToList(),
-                m.Status,
-                m.Source,
-                m.JoinedAt,
-                m.User.LastLoginAt,
-                m.User.IsDisabled,
-            })
-            .AsAsyncEnumerable();
-        await foreach (var m in members.WithCancellation(cancellationToken))
+        Guid? after = null;
+        while (true)
         {
-            var name = new Accounts.User { Email = m.Email, Name = m.Name, GivenName = m.GivenName, FamilyName = m.FamilyName, LegacyUserName = m.LegacyUserName }.DisplayName;
-            await csv.WriteRowAsync(
-            [
-                name, m.Email, m.Company, m.BaseRole, string.Join(';', m.Roles.Order(StringComparer.Ordinal)),
-                m.LimitedToUnits && m.BaseRole != BuiltInRoles.Admin ? string.Join(';', m.Units.Order(StringComparer.Ordinal)) : "*",
-                m.IsDisabled ? "disabled" : MembersService.Lower(m.Status), MembersService.Lower(m.Source), CsvWriter.Time(m.JoinedAt), CsvWriter.Time(m.LastLoginAt),
-            ], cancellationToken);
+            var query = db.Memberships.AsNoTracking().Where(m => m.OrganizationId == organizationId);
+            if (after is { } last)
+            {
+                query = query.Where(m => m.Id > last);
+            }
+
+            var batch = await query.OrderBy(m => m.Id).Take(ExportBatch)
+                .Select(m => new
+                {
+                    m.Id,
+                    m.User.Email,
+                    m.User.Name,
+                    m.User.GivenName,
+                    m.User.FamilyName,
+                    m.User.LegacyUserName,
+                    m.User.Company,
+                    m.BaseRole,
+                    Roles = m.Roles.Select(r => r.Role.Key).ToList(),
+                    m.LimitedToUnits,
+                    Units = m.Units.Select(u => u.Unit.Name).ToList(),
+                    m.Status,
+                    m.Source,
+                    m.JoinedAt,
+                    m.User.LastLoginAt,
+                    m.User.IsDisabled,
+                })
+                .ToListAsync(cancellationToken);
+            foreach (var m in batch)
+            {
+                var name = new Accounts.User { Email = m.Email, Name = m.Name, GivenName = m.GivenName, FamilyName = m.FamilyName, LegacyUserName = m.LegacyUserName }.DisplayName;
+                await csv.WriteRowAsync(
+                [
+                    name, m.Email, m.Company, m.BaseRole, string.Join(';', m.Roles.Order(StringComparer.Ordinal)),
+                    m.LimitedToUnits && m.BaseRole != BuiltInRoles.Admin ? string.Join(';', m.Units.Order(StringComparer.Ordinal)) : "*",
+                    m.IsDisabled ? "disabled" : MembersService.Lower(m.Status), MembersService.Lower(m.Source), CsvWriter.Time(m.JoinedAt), CsvWriter.Time(m.LastLoginAt),
+                ], cancellationToken);
+            }
+
+            if (batch.Count < ExportBatch)
+            {
+                return;
+            }
+
+            after = batch[^1].Id;
         }
     }
 
     /// <summary>The filters (everything but the search, sort and paging are shared with the export).</summary>
     private async Task<Outcome<IQueryable<Membership>>> FilterAsync(Guid organizationId, MemberListRequest request, CancellationToken cancellationToken)
     {
+        var term = string.IsNullOrWhiteSpace(request.Search) ? null : request.Search.Trim().ToLowerInvariant();
         var query = db.Memberships.AsNoTracking().Where(m => m.OrganizationId == organizationId);
         if (request.Status is not null)
         {
@@ -178,9 +204,8 @@ public sealed class MemberList(OrgIdentityDbContext db)
             query = query.Where(m => !m.LimitedToUnits || m.BaseRole == BuiltInRoles.Admin || m.Units.Any(u => u.UnitId == unitId));
         }
 
-        if (!string.IsNullOrWhiteSpace(request.Search))
+        if (term is not null)
         {
-            var term = request.Search.Trim().ToLowerInvariant();
             query = query.Where(m => m.MemberSearchText.Contains(term));
         }
 
@@ -209,7 +234,7 @@ public sealed class MemberList(OrgIdentityDbContext db)
     {
         public abstract IQueryable<Membership> Order(IQueryable<Membership> query, bool descending);
 
-        public abstract Expression<Func<Membership, bool>> After(Cursor cursor, bool descending);
+        public abstract Expression<Func<Membership, bool>> After(Cursor cursor, bool descending, bool rowValues);
 
         /// <summary>Whether a cursor's value (which a client could forge) is one this column can hold.</summary>
         public virtual bool Accepts(string value) => true;
@@ -222,17 +247,24 @@ public sealed class MemberList(OrgIdentityDbContext db)
         public override IQueryable<Membership> Order(IQueryable<Membership> query, bool descending) =>
             descending ? query.OrderByDescending(column).ThenByDescending(m => m.Id) : query.OrderBy(column).ThenBy(m => m.Id);
 
-        public override Expression<Func<Membership, bool>> After(Cursor cursor, bool descending)
+        public override Expression<Func<Membership, bool>> After(Cursor cursor, bool descending, bool rowValues)
         {
             // (column, id) > (value, id) — or < for descending — written so each database uses the index.
             var value = cursor.Value;
             var id = cursor.Id;
             // string.Compare becomes the database's own < and >, in the same collation as its ORDER BY: the two agree.
 #pragma warning disable CA1309
-            Expression<Func<Membership, bool>> ascending = m => string.Compare(column.Invoke(m), value) > 0 || (column.Invoke(m) == value && m.Id > id);
-            Expression<Func<Membership, bool>> backwards = m => string.Compare(column.Invoke(m), value) < 0 || (column.Invoke(m) == value && m.Id < id);
+            Expression<Func<Membership, bool>> predicate = (rowValues, descending) switch
+            {
+                (true, false) => m => EF.Functions.GreaterThan(ValueTuple.Create(column.Invoke(m), m.Id), ValueTuple.Create(value, id)),
+                (true, true) => m => EF.Functions.LessThan(ValueTuple.Create(column.Invoke(m), m.Id), ValueTuple.Create(value, id)),
+                (false, false) => m => string.Compare(column.Invoke(m), value) >= 0
+                                       && (string.Compare(column.Invoke(m), value) > 0 || (column.Invoke(m) == value && m.Id > id)),
+                (false, true) => m => string.Compare(column.Invoke(m), value) <= 0
+                                      && (string.Compare(column.Invoke(m), value) < 0 || (column.Invoke(m) == value && m.Id < id)),
+            };
 #pragma warning restore CA1309
-            return Expand(descending ? backwards : ascending, column);
+            return Expand(predicate, column);
         }
 
         public override async Task<string> ValueOfAsync(IQueryable<Membership> membership, CancellationToken cancellationToken) =>
@@ -247,13 +279,18 @@ public sealed class MemberList(OrgIdentityDbContext db)
         public override IQueryable<Membership> Order(IQueryable<Membership> query, bool descending) =>
             descending ? query.OrderByDescending(column).ThenByDescending(m => m.Id) : query.OrderBy(column).ThenBy(m => m.Id);
 
-        public override Expression<Func<Membership, bool>> After(Cursor cursor, bool descending)
+        public override Expression<Func<Membership, bool>> After(Cursor cursor, bool descending, bool rowValues)
         {
             var value = new DateTime(long.Parse(cursor.Value, CultureInfo.InvariantCulture), DateTimeKind.Utc);
             var id = cursor.Id;
-            Expression<Func<Membership, bool>> ascending = m => column.Invoke(m) > value || (column.Invoke(m) == value && m.Id > id);
-            Expression<Func<Membership, bool>> backwards = m => column.Invoke(m) < value || (column.Invoke(m) == value && m.Id < id);
-            return Expand(descending ? backwards : ascending, column);
+            Expression<Func<Membership, bool>> predicate = (rowValues, descending) switch
+            {
+                (true, false) => m => EF.Functions.GreaterThan(ValueTuple.Create(column.Invoke(m), m.Id), ValueTuple.Create(value, id)),
+                (true, true) => m => EF.Functions.LessThan(ValueTuple.Create(column.Invoke(m), m.Id), ValueTuple.Create(value, id)),
+                (false, false) => m => column.Invoke(m) >= value && (column.Invoke(m) > value || (column.Invoke(m) == value && m.Id > id)),
+                (false, true) => m => column.Invoke(m) <= value && (column.Invoke(m) < value || (column.Invoke(m) == value && m.Id < id)),
+            };
+            return Expand(predicate, column);
         }
 
         public override async Task<string> ValueOfAsync(IQueryable<Membership> membership, CancellationToken cancellationToken) =>

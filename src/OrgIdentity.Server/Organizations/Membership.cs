@@ -131,6 +131,10 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
         builder.HasIndex(m => new { m.OrganizationId, m.MemberLastLoginAt, m.Id }).HasDatabaseName("IX_Memberships_Org_LastLogin");
         builder.HasIndex(m => new { m.OrganizationId, m.JoinedAt, m.Id }).HasDatabaseName("IX_Memberships_Org_Joined");
         builder.HasIndex(m => new { m.OrganizationId, m.BaseRole, m.Id }).HasDatabaseName("IX_Memberships_Org_Role");
+        // The list's total counts the visible members of an organization from this index alone (no table reads).
+        builder.HasIndex(m => new { m.OrganizationId, m.Status, m.MemberDisabled }).HasDatabaseName("IX_Memberships_Org_Status_Disabled");
+        // The export reads an organization in membership order, in keyset batches.
+        builder.HasIndex(m => new { m.OrganizationId, m.Id }).HasDatabaseName("IX_Memberships_Org_Id");
     }
 }
 

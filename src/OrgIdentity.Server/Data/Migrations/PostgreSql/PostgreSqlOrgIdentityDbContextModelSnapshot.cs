@@ -21,6 +21,7 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -716,7 +717,16 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
 
                     b.HasKey("Id");
 
+                    b.HasIndex("MemberSearchText")
+                        .HasDatabaseName("IX_Memberships_SearchText_Trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("MemberSearchText"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("MemberSearchText"), new[] { "gin_trgm_ops" });
+
                     b.HasIndex("UserId");
+
+                    b.HasIndex("OrganizationId", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Id");
 
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
@@ -740,6 +750,9 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
 
                     b.HasIndex("OrganizationId", "MemberName", "Id")
                         .HasDatabaseName("IX_Memberships_Org_Name");
+
+                    b.HasIndex("OrganizationId", "Status", "MemberDisabled")
+                        .HasDatabaseName("IX_Memberships_Org_Status_Disabled");
 
                     b.ToTable("Memberships", (string)null);
                 });

@@ -721,6 +721,9 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
 
                     b.HasIndex("UserId");
 
+                    b.HasIndex("OrganizationId", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Id");
+
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
@@ -743,6 +746,9 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
 
                     b.HasIndex("OrganizationId", "MemberName", "Id")
                         .HasDatabaseName("IX_Memberships_Org_Name");
+
+                    b.HasIndex("OrganizationId", "Status", "MemberDisabled")
+                        .HasDatabaseName("IX_Memberships_Org_Status_Disabled");
 
                     b.ToTable("Memberships", (string)null);
                 });

@@ -703,6 +703,9 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
 
                     b.HasIndex("UserId");
 
+                    b.HasIndex("OrganizationId", "Id")
+                        .HasDatabaseName("IX_Memberships_Org_Id");
+
                     b.HasIndex("OrganizationId", "UserId")
                         .IsUnique();
 
@@ -725,6 +728,9 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
 
                     b.HasIndex("OrganizationId", "MemberName", "Id")
                         .HasDatabaseName("IX_Memberships_Org_Name");
+
+                    b.HasIndex("OrganizationId", "Status", "MemberDisabled")
+                        .HasDatabaseName("IX_Memberships_Org_Status_Disabled");
 
                     b.ToTable("Memberships", (string)null);
                 });

@@ -1,0 +1,131 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OrgIdentity.Server.Data;
+
+namespace OrgIdentity.Benchmarks;
+
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary><c>--name value</c> and <c>--flag</c> options; each read once, the unread ones are an error.</summary>
+internal sealed class Arguments
+{
+    public const string Usage = """
+        OrgIdentity.Benchmarks <verb> [options]
+
+          seed     --provider Sqlite|PostgreSql --connection "<connection string>" --members 100000 [--org-slug bench] [--batch 5000]
+                   Migrates the database, creates (or reuses) the organization and bulk-inserts users and memberships
+                   until it has --members members.
+
+          members  --url http://localhost:5080 --email <platform admin> --password <password> --org <slug or id>
+                   | --start --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id>
+                     [--server-dll <path>] [--configuration Release] [--email bench-admin@example.com --password ...]
+                   [--runs 20] [--warmup 3] [--walk name,-joined,...|all] [--walk-limit 200] [--export-runs 3] [--export-only]
+                   [--server-env "Name=value;..."] [--json <file>]
+                   Times member-list pages (first, middle, last per sort), searches and the CSV export over HTTP.
+                   --start launches the built server itself (Development, a temporary data directory, a bootstrap
+                   platform admin) and reports its RSS during the export.
+
+          export   --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id> [--runs 3]
+                   Runs the server's MemberList.ExportAsync in-process into a counting stream: first byte, total, rows,
+                   synchronous vs asynchronous writes, this process's heap and RSS during the export.
+
+          plans    --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id> [--executions 5] [--sql distinct|all|none]
+                   Runs the server's MemberList against the database, captures the SQL it sends and prints each
+                   statement's plan (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN (ANALYZE, BUFFERS)), then the
+                   indexes on "Memberships".
+        """;
+
+    private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> used = new(StringComparer.Ordinal);
+
+    public static Arguments Parse(string[] args)
+    {
+        var parsed = new Arguments();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            if (!name.StartsWith("--", StringComparison.Ordinal) || name.Length < 3)
+            {
+                throw new UsageException($"Expected an option (--name), got '{name}'.");
+            }
+
+            string? value = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
+            parsed.values[name[2..]] = value;
+        }
+
+        return parsed;
+    }
+
+    public bool Flag(string name)
+    {
+        used.Add(name);
+        return values.ContainsKey(name);
+    }
+
+    public string? Optional(string name)
+    {
+        used.Add(name);
+        return values.TryGetValue(name, out var value) ? value ?? throw new UsageException($"--{name} needs a value.") : null;
+    }
+
+    public string Required(string name) => Optional(name) ?? throw new UsageException($"--{name} is required.");
+
+    public int Int(string name, int fallback) =>
+        Optional(name) is { } text
+            ? int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= 0
+                ? value
+                : throw new UsageException($"--{name} is a number, not '{text}'.")
+            : fallback;
+
+    public DatabaseProvider Provider() =>
+        Enum.TryParse<DatabaseProvider>(Required("provider"), ignoreCase: true, out var provider) && provider != DatabaseProvider.SqlServer
+            ? provider
+            : throw new UsageException("--provider is Sqlite or PostgreSql.");
+
+    public void ThrowOnUnused()
+    {
+        var unused = values.Keys.Where(k => !used.Contains(k)).ToList();
+        if (unused.Count > 0)
+        {
+            throw new UsageException($"Unknown option(s): {string.Join(", ", unused.Select(u => "--" + u))}.");
+        }
+    }
+}
+
+/// <summary>The server's own DbContext subclass for a provider, as the server configures it (Data/DatabaseExtensions.cs).</summary>
+internal static class Database
+{
+    /// <summary>
+    /// IdentityDbContext reads its schema version from the application's IdentityOptions; the server sets Version3
+    /// (Accounts/AccountsExtensions.cs), and its migrations are of that model. Without it EF sees pending model changes.
+    /// </summary>
+    private static readonly ServiceProvider ApplicationServices = new ServiceCollection()
+        .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
+        .BuildServiceProvider();
+
+    public static OrgIdentityDbContext Open(DatabaseProvider provider, string connectionString, Action<DbContextOptionsBuilder>? configure = null)
+    {
+        configure = (o => o.UseApplicationServiceProvider(ApplicationServices)) + configure;
+        switch (provider)
+        {
+            case DatabaseProvider.Sqlite:
+            {
+                var options = new DbContextOptionsBuilder<SqliteOrgIdentityDbContext>().UseSqlite(connectionString);
+                configure?.Invoke(options);
+                return new SqliteOrgIdentityDbContext(options.Options);
+            }
+
+            case DatabaseProvider.PostgreSql:
+            {
+                var options = new DbContextOptionsBuilder<PostgreSqlOrgIdentityDbContext>().UseNpgsql(connectionString);
+                configure?.Invoke(options);
+                return new PostgreSqlOrgIdentityDbContext(options.Options);
+            }
+
+            default:
+                throw new UsageException("--provider is Sqlite or PostgreSql.");
+        }
+    }
+}

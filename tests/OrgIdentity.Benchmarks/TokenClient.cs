@@ -1,0 +1,146 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace OrgIdentity.Benchmarks;
+
+/// <summary>
+/// Gets a person's access token by plain HTTP, as a browser and a single-page app would: the authorization code flow
+/// of the Development client <c>spa</c> with PKCE, signing in through the login form (antiforgery token included).
+/// A minimal copy of tests/OrgIdentity.Server.Tests/Infrastructure/Browser.cs and Oidc.cs.
+/// </summary>
+internal sealed partial class TokenClient(Uri server, string email, string password)
+{
+    private const string ClientId = "spa";
+    private const string RedirectUri = "http://localhost:3000/callback";
+    private const string Scope = "openid offline_access orgidentity.api";
+
+    private string? accessToken;
+    private string? refreshToken;
+    private DateTime expiresAt;
+
+    /// <summary>A valid access token; refreshed a minute before it expires.</summary>
+    public async Task<string> GetAsync(CancellationToken cancellationToken)
+    {
+        if (accessToken is not null && DateTime.UtcNow < expiresAt)
+        {
+            return accessToken;
+        }
+
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = server };
+        var form = refreshToken is not null
+            ? Form(("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", ClientId))
+            : await AuthorizationCodeAsync(http, cancellationToken);
+        using var response = await http.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(form), cancellationToken);
+        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+        if (!response.IsSuccessStatusCode || !json.TryGetProperty("access_token", out var token))
+        {
+            throw new InvalidOperationException($"The token endpoint answered {(int)response.StatusCode}: {json}");
+        }
+
+        accessToken = token.GetString()!;
+        refreshToken = json.TryGetProperty("refresh_token", out var refresh) ? refresh.GetString() : null;
+        expiresAt = DateTime.UtcNow.AddSeconds(json.GetProperty("expires_in").GetInt32() - 60);
+        return accessToken;
+    }
+
+    private async Task<List<KeyValuePair<string, string>>> AuthorizationCodeAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        var verifier = Base64Url(RandomNumberGenerator.GetBytes(32));
+        var challenge = Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+        var state = Guid.NewGuid().ToString("N");
+        var authorize = QueryHelpers.AddQueryString("/connect/authorize", new Dictionary<string, string?>
+        {
+            ["client_id"] = ClientId,
+            ["redirect_uri"] = RedirectUri,
+            ["response_type"] = "code",
+            ["scope"] = Scope,
+            ["state"] = state,
+            ["nonce"] = Guid.NewGuid().ToString("N"),
+            ["code_challenge"] = challenge,
+            ["code_challenge_method"] = "S256",
+        });
+
+        var response = await FollowAsync(http, await http.GetAsync(new Uri(authorize, UriKind.Relative), cancellationToken), cancellationToken);
+        if (response.RequestMessage!.RequestUri!.AbsolutePath.Equals("/Account/Login", StringComparison.OrdinalIgnoreCase))
+        {
+            response = await FollowAsync(http, await SubmitLoginAsync(http, response, cancellationToken), cancellationToken);
+        }
+
+        var location = response.Headers.Location;
+        if (location is null || !location.ToString().StartsWith(RedirectUri, StringComparison.Ordinal))
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new InvalidOperationException(
+                $"Signing in as {email} did not end at the client's redirect URI but at {(int)response.StatusCode} {response.RequestMessage?.RequestUri} " +
+                $"(is the Development client 'spa' declared, and are the e-mail and password right?): {body[..Math.Min(body.Length, 500)]}");
+        }
+
+        var parameters = QueryHelpers.ParseQuery(location.Query);
+        if (!parameters.TryGetValue("code", out var code) || parameters["state"] != state)
+        {
+            throw new InvalidOperationException($"No code in {location}.");
+        }
+
+        return Form(("grant_type", "authorization_code"), ("code", code.ToString()), ("code_verifier", verifier), ("client_id", ClientId),
+            ("redirect_uri", RedirectUri));
+    }
+
+    /// <summary>Follows redirects inside the server; stops at one that leaves it (the client's redirect URI).</summary>
+    private async Task<HttpResponseMessage> FollowAsync(HttpClient http, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        for (var hops = 0; hops < 10 && (int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { } location
+                            && (!location.IsAbsoluteUri || location.Authority == server.Authority); hops++)
+        {
+            response = await http.GetAsync(location, cancellationToken);
+        }
+
+        return response;
+    }
+
+    /// <summary>Posts the login form with its hidden fields (antiforgery token, return URL) and the credentials.</summary>
+    private async Task<HttpResponseMessage> SubmitLoginAsync(HttpClient http, HttpResponseMessage page, CancellationToken cancellationToken)
+    {
+        var html = await page.Content.ReadAsStringAsync(cancellationToken);
+        var main = html.IndexOf("<main", StringComparison.Ordinal);
+        var form = FormPattern().Match(main >= 0 ? html[main..] : html);
+        if (!form.Success)
+        {
+            throw new InvalidOperationException($"No login form on {page.RequestMessage!.RequestUri}.");
+        }
+
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (Match input in InputPattern().Matches(form.Groups["body"].Value))
+        {
+            var attributes = AttributePattern().Matches(input.Value)
+                .ToDictionary(a => a.Groups["name"].Value.ToLowerInvariant(), a => WebUtility.HtmlDecode(a.Groups["value"].Value));
+            if (attributes.TryGetValue("name", out var name) && attributes.GetValueOrDefault("type") is not ("submit" or "checkbox"))
+            {
+                fields[name] = attributes.GetValueOrDefault("value") ?? "";
+            }
+        }
+
+        fields["Input.Email"] = email;
+        fields["Input.Password"] = password;
+        var action = AttributePattern().Matches(form.Groups["attributes"].Value).FirstOrDefault(a => a.Groups["name"].Value == "action")?.Groups["value"].Value;
+        var target = string.IsNullOrEmpty(action) ? page.RequestMessage!.RequestUri! : new Uri(WebUtility.HtmlDecode(action), UriKind.RelativeOrAbsolute);
+        return await http.PostAsync(target, new FormUrlEncodedContent(fields), cancellationToken);
+    }
+
+    private static List<KeyValuePair<string, string>> Form(params (string Name, string Value)[] fields) =>
+        fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).ToList();
+
+    private static string Base64Url(byte[] bytes) => WebEncoders.Base64UrlEncode(bytes);
+
+    [GeneratedRegex(@"<form(?<attributes>[^>]*)>(?<body>.*?)</form>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex FormPattern();
+
+    [GeneratedRegex(@"<input[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex InputPattern();
+
+    [GeneratedRegex(@"(?<name>[\w.\-]+)=""(?<value>[^""]*)""")]
+    private static partial Regex AttributePattern();
+}
