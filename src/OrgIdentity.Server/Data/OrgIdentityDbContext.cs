@@ -28,6 +28,8 @@ public abstract class OrgIdentityDbContext(DbContextOptions options)
     public DbSet<Units.Unit> Units => Set<Units.Unit>();
     public DbSet<MembershipUnit> MembershipUnits => Set<MembershipUnit>();
     public DbSet<Domains.OrganizationDomain> OrganizationDomains => Set<Domains.OrganizationDomain>();
+    public DbSet<Invitations.Invitation> Invitations => Set<Invitations.Invitation>();
+    public DbSet<Invitations.InviteLink> InviteLinks => Set<Invitations.InviteLink>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

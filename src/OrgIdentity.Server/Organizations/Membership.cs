@@ -47,6 +47,9 @@ public sealed class Membership
 
     public DateTime JoinedAt { get; set; }
 
+    /// <summary>When the welcome e-mail was queued: it goes once per membership, whatever the join path.</summary>
+    public DateTime? WelcomeSentAt { get; set; }
+
     public List<MembershipRole> Roles { get; set; } = [];
     public List<MembershipUnit> Units { get; set; } = [];
 

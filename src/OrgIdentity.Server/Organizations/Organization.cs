@@ -24,6 +24,15 @@ public sealed class Organization
     /// <summary>Set by platform admins (<c>PUT /api/v1/orgs/{orgId}/plan</c>); all on by default.</summary>
     public PlanFeatures Plan { get; set; } = new();
 
+    /// <summary>Anyone signed in may join with <see cref="JoinDefaults.SelfSignup"/> (off by default).</summary>
+    public bool OpenSignUp { get; set; }
+
+    /// <summary>People whose confirmed e-mail is in one of the organization's verified domains may join by themselves (off by default).</summary>
+    public bool SelfJoinByVerifiedDomain { get; set; }
+
+    /// <summary>Send a welcome e-mail once per membership, whatever the join path (on by default).</summary>
+    public bool WelcomeEmails { get; set; } = true;
+
     /// <summary>
     /// Bumped by every change to the organization's memberships. The bump is each such transaction's first
     /// write, so it takes the organization's row lock: concurrent changes run one after the other and the

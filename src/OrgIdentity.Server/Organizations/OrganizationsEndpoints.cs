@@ -28,6 +28,8 @@ internal static class OrganizationsEndpoints
         builder.Services.AddScoped<MembersService>();
         builder.Services.AddScoped<MemberList>();
         builder.Services.AddScoped<MemberAccounts>();
+        builder.Services.AddScoped<OrganizationJoin>();
+        builder.Services.AddScoped<WelcomeEmails>();
         builder.Services.AddScoped<Units.UnitsService>();
         builder.Services.AddScoped<CustomRolesService>();
         builder.Services.AddScoped<AuditLog>();
