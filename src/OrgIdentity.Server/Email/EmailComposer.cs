@@ -7,7 +7,8 @@ using OrgIdentity.Server.Hosting;
 namespace OrgIdentity.Server.Email;
 
 /// <summary>
-/// Turns an outbox e-mail into the MIME message every transport delivers: plain text in UTF-8, From from
+/// Turns an outbox e-mail into the MIME message every transport delivers: plain text in UTF-8 (with an HTML
+/// alternative when the message has one), From from
 /// <c>OrgIdentity:Email:From</c>, and a Message-ID made from the outbox id, so every attempt at one message
 /// carries the same Message-ID and a copy delivered twice (the server took it, then the connection broke
 /// before the outbox recorded it) can be recognised by the receiving side.
@@ -57,12 +58,18 @@ public sealed class EmailComposer
             mime.Bcc.Add(Recipient(bcc));
         }
 
-        var text = message.TextBody.ReplaceLineEndings("\n");
-        var body = new TextPart(TextFormat.Plain);
-        body.SetText(Encoding.UTF8, text);
-        body.ContentTransferEncoding = BodyEncoding(text);
-        mime.Body = body;
+        var body = Part(TextFormat.Plain, message.TextBody);
+        mime.Body = message.HtmlBody is null ? body : new MultipartAlternative { body, Part(TextFormat.Html, message.HtmlBody) };
         return mime;
+    }
+
+    private static TextPart Part(TextFormat format, string content)
+    {
+        var text = content.ReplaceLineEndings("\n");
+        var part = new TextPart(format);
+        part.SetText(Encoding.UTF8, text);
+        part.ContentTransferEncoding = BodyEncoding(text);
+        return part;
     }
 
     /// <summary>

@@ -16,14 +16,11 @@ public sealed class WelcomeEmails(EmailOutbox outbox, AuditLog audit, IOptions<O
             return;
         }
 
-        outbox.Enqueue(new EmailMessage(
-            user.Email,
+        outbox.Enqueue(new EmailTemplate(
             $"Welcome to {organization.Name}",
-            $"""
-            Hello {user.DisplayName},
-
-            You are now a member of {organization.Name}. Sign in at {options.Value.Link("Account/Login")} with this e-mail address.
-            """));
+            $"Hello {user.DisplayName},",
+            [$"You are now a member of {organization.Name}. Sign in with this e-mail address to get started."],
+            new EmailAction("Sign in", options.Value.Link("Account/Login"))).To(user.Email));
         membership.WelcomeSentAt = time.GetUtcNow().UtcDateTime;
         audit.Record(AuditActor.System, organization.Id, "member.welcome_sent", "user", user.Id.ToString());
     }

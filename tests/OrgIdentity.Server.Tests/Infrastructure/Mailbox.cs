@@ -38,14 +38,17 @@ public sealed partial class Mailbox(string directory)
             .OrderBy(m => m.Written)
             .ToList();
 
-    public sealed partial record Email(string To, string Subject, string Body, DateTime Written, string Path)
+    /// <summary>A delivered e-mail: <see cref="Body"/> is its plain-text part, <see cref="Html"/> its HTML part (if any).</summary>
+    public sealed partial record Email(string To, string Subject, string Body, DateTime Written, string Path, string? Html = null)
     {
         public static Email Parse(string path)
         {
             var text = File.ReadAllText(path);
             var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-            var headers = text[..split].Split("\r\n").Select(h => h.Split(": ", 2)).ToDictionary(h => h[0], h => h[1], StringComparer.OrdinalIgnoreCase);
-            return new Email(headers["To"], headers["Subject"], text[(split + 4)..], File.GetLastWriteTimeUtc(path), path);
+            var headers = text[..split].Split("\r\n").Select(h => h.Split(": ", 2)).Where(h => h.Length == 2)
+                .GroupBy(h => h[0], StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First()[1], StringComparer.OrdinalIgnoreCase);
+            var message = MimeKit.MimeMessage.Load(path);
+            return new Email(headers["To"], headers["Subject"], message.TextBody ?? "", File.GetLastWriteTimeUtc(path), path, message.HtmlBody);
         }
 
         /// <summary>The first link in the body that goes to <paramref name="pathPrefix"/>, as a path and query.</summary>
