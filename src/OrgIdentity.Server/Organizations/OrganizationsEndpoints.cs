@@ -30,6 +30,7 @@ internal static class OrganizationsEndpoints
         builder.Services.AddScoped<MemberAccounts>();
         builder.Services.AddScoped<OrganizationJoin>();
         builder.Services.AddScoped<WelcomeEmails>();
+        builder.Services.AddSingleton<Invitations.PendingTokenCookie>();
         builder.Services.AddScoped<Units.UnitsService>();
         builder.Services.AddScoped<CustomRolesService>();
         builder.Services.AddScoped<AuditLog>();
