@@ -63,17 +63,16 @@ public sealed class MemberList(OrgIdentityDbContext db)
             query = query.Where(sort.After(cursor, descending, rowValues: db.Database.IsNpgsql()));
         }
 
-        var rows = await MembersService.Project(sort.Order(query, descending)).Take(request.Limit + 1).ToListAsync(cancellationToken);
+        // Each row comes with its sort value, read in the same query, so the cursor is the last row's own (column, id).
+        var rows = await sort.PageAsync(sort.Order(query, descending), request.Limit + 1, cancellationToken);
         string? next = null;
         if (rows.Count > request.Limit)
         {
-            // The cursor holds the last row's sort value, read back from its membership (one indexed lookup).
-            var last = rows[request.Limit - 1].MembershipId;
-            var value = await sort.ValueOfAsync(db.Memberships.AsNoTracking().Where(m => m.Id == last), cancellationToken);
-            next = Cursor.Write(new Cursor(sortName, value, last));
+            var (last, value) = rows[request.Limit - 1];
+            next = Cursor.Write(new Cursor(sortName, value, last.MembershipId));
         }
 
-        return new Page<MemberView>(rows.Take(request.Limit).Select(r => r.View).ToList(), total, next);
+        return new Page<MemberView>(rows.Take(request.Limit).Select(r => r.Row.View).ToList(), total, next);
     }
 
     /// <summary>Rows per export query: each is a keyset page (organization, id), so the first rows come at once.</summary>
@@ -143,7 +142,7 @@ public sealed class MemberList(OrgIdentityDbContext db)
     private async Task<Outcome<IQueryable<Membership>>> FilterAsync(Guid organizationId, MemberListRequest request, CancellationToken cancellationToken)
     {
         var term = string.IsNullOrWhiteSpace(request.Search) ? null : request.Search.Trim().ToLowerInvariant();
-        var query = db.Memberships.AsNoTracking().Where(m => m.OrganizationId == organizationId);
+        var query = Searchable(term).AsNoTracking().Where(m => m.OrganizationId == organizationId);
         if (request.Status is not null)
         {
             MembershipStatus? status = request.Status switch { "active" => MembershipStatus.Active, "suspended" => MembershipStatus.Suspended, _ => null };
@@ -212,6 +211,24 @@ public sealed class MemberList(OrgIdentityDbContext db)
         return new Outcome<IQueryable<Membership>>(query, null);
     }
 
+    /// <summary>
+    /// The memberships a search can match. On SQLite, a term of three characters or more is looked up in the trigram
+    /// index MemberSearch (migration MemberSearch), which serves <c>LIKE '%term%'</c>; without it SQLite would test
+    /// every membership of the organization. The caller's <c>Contains</c> filter still applies, so the result is the same
+    /// either way. A term with LIKE's own wildcards keeps the plain scan (FTS5 uses its index only without ESCAPE).
+    /// </summary>
+    private IQueryable<Membership> Searchable(string? term)
+    {
+        if (term is not { Length: >= 3 } || term.Contains('%', StringComparison.Ordinal) || term.Contains('_', StringComparison.Ordinal) || !db.Database.IsSqlite())
+        {
+            return db.Memberships;
+        }
+
+        var pattern = "%" + term + "%";
+        return db.Memberships.FromSql(
+            $"""SELECT * FROM "Memberships" WHERE "Id" IN (SELECT "MembershipId" FROM "MemberSearch" WHERE "Text" LIKE {pattern})""");
+    }
+
     private sealed record Cursor(string Sort, string Value, Guid Id)
     {
         public static string Write(Cursor cursor) => WebEncoders.Base64UrlEncode(JsonSerializer.SerializeToUtf8Bytes(cursor));
@@ -239,7 +256,8 @@ public sealed class MemberList(OrgIdentityDbContext db)
         /// <summary>Whether a cursor's value (which a client could forge) is one this column can hold.</summary>
         public virtual bool Accepts(string value) => true;
 
-        public abstract Task<string> ValueOfAsync(IQueryable<Membership> membership, CancellationToken cancellationToken);
+        /// <summary>The first <paramref name="count"/> rows of an ordered query, each with its sort value as a cursor holds it.</summary>
+        public abstract Task<List<(MembersService.Row Row, string Value)>> PageAsync(IQueryable<Membership> ordered, int count, CancellationToken cancellationToken);
     }
 
     private sealed class StringKey(Expression<Func<Membership, string>> column) : SortKey
@@ -267,8 +285,8 @@ public sealed class MemberList(OrgIdentityDbContext db)
             return Expand(predicate, column);
         }
 
-        public override async Task<string> ValueOfAsync(IQueryable<Membership> membership, CancellationToken cancellationToken) =>
-            await membership.Select(column).SingleAsync(cancellationToken);
+        public override async Task<List<(MembersService.Row Row, string Value)>> PageAsync(IQueryable<Membership> ordered, int count, CancellationToken cancellationToken) =>
+            (await WithSortValue(ordered, column).Take(count).ToListAsync(cancellationToken)).Select(r => (r.Row, r.Value)).ToList();
     }
 
     private sealed class TimeKey(Expression<Func<Membership, DateTime>> column) : SortKey
@@ -293,8 +311,23 @@ public sealed class MemberList(OrgIdentityDbContext db)
             return Expand(predicate, column);
         }
 
-        public override async Task<string> ValueOfAsync(IQueryable<Membership> membership, CancellationToken cancellationToken) =>
-            (await membership.Select(column).SingleAsync(cancellationToken)).Ticks.ToString(CultureInfo.InvariantCulture);
+        public override async Task<List<(MembersService.Row Row, string Value)>> PageAsync(IQueryable<Membership> ordered, int count, CancellationToken cancellationToken) =>
+            (await WithSortValue(ordered, column).Take(count).ToListAsync(cancellationToken))
+                .Select(r => (r.Row, r.Value.Ticks.ToString(CultureInfo.InvariantCulture))).ToList();
+    }
+
+    private sealed record RowWithSortValue<TKey>(MembersService.Row Row, TKey Value);
+
+    /// <summary><see cref="MembersService.Projection"/> with the sort column beside it: one query gives the page and its cursor.</summary>
+    private static IQueryable<RowWithSortValue<TKey>> WithSortValue<TKey>(IQueryable<Membership> ordered, Expression<Func<Membership, TKey>> column)
+    {
+        var projection = MembersService.Projection;
+        var parameter = projection.Parameters[0];
+        var body = Expression.New(
+            typeof(RowWithSortValue<TKey>).GetConstructor([typeof(MembersService.Row), typeof(TKey)])!,
+            projection.Body,
+            new Replace(column.Parameters[0], parameter).Visit(column.Body));
+        return ordered.Select(Expression.Lambda<Func<Membership, RowWithSortValue<TKey>>>(body, parameter));
     }
 
     /// <summary>Replaces the <c>column.Invoke(m)</c> placeholders with the column's body, so EF sees plain member access.</summary>

@@ -264,7 +264,6 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
     internal static string Lower<TEnum>(TEnum value) where TEnum : struct, Enum =>
         System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
 
-    /// <summary>The columns of a member, read in one query (custom roles included); the view is made in memory.</summary>
     /// <summary>The columns of a member, read in one query (custom roles and units included); the view is made in memory.</summary>
     internal sealed record Row(Guid MembershipId, Guid UserId, string Email, string? Name, string? GivenName, string? FamilyName, string? LegacyUserName,
         string? Company, string BaseRole, List<string> Roles, MembershipStatus Status, MembershipSource Source, bool LimitedToUnits, List<Guid> Units,
@@ -276,8 +275,10 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
             [.. Units.Order()], Disabled, JoinedAt, LastLoginAt, AuthzVersion);
     }
 
-    internal static IQueryable<Row> Project(IQueryable<Membership> memberships) =>
-        memberships.Select(m => new Row(m.Id, m.UserId, m.User.Email!, m.User.Name, m.User.GivenName, m.User.FamilyName, m.User.LegacyUserName,
+    internal static IQueryable<Row> Project(IQueryable<Membership> memberships) => memberships.Select(Projection);
+
+    /// <summary>A membership as a <see cref="Row"/>; the member list extends it with its sort column.</summary>
+    internal static readonly System.Linq.Expressions.Expression<Func<Membership, Row>> Projection = m => new Row(m.Id, m.UserId, m.User.Email!, m.User.Name, m.User.GivenName, m.User.FamilyName, m.User.LegacyUserName,
             m.User.Company, m.BaseRole, m.Roles.Select(r => r.Role.Key).ToList(), m.Status, m.Source, m.LimitedToUnits,
-            m.Units.Select(u => u.UnitId).ToList(), m.User.IsDisabled, m.JoinedAt, m.User.LastLoginAt, m.AuthzVersion));
+            m.Units.Select(u => u.UnitId).ToList(), m.User.IsDisabled, m.JoinedAt, m.User.LastLoginAt, m.AuthzVersion);
 }

@@ -507,6 +507,27 @@ public abstract class MemberListTests(OrgIdentityApp app) : ServerTests(app)
         Assert.Equal(new[] { middle.UserId }, (await KnownMembers.ListAsync(api, orgId, "search=mallory")).Items.Select(i => i.UserId));
     }
 
+    /// <summary>SQLite searches through its trigram index (migration MemberSearch), kept by triggers: removal and re-adding keep it true.</summary>
+    [Fact]
+    public async Task A_removed_member_is_not_found_and_found_again_when_added_back()
+    {
+        var (orgId, api) = await SmallOrganizationAsync("Search index");
+        using var _ = api;
+        var person = await App.SignUpAsync("Priscilla Searchable");
+        await App.AddMemberAsync(orgId, person);
+        var personId = await App.UserIdAsync(person);
+        Assert.Equal(new[] { personId }, (await KnownMembers.ListAsync(api, orgId, "search=priscilla")).Items.Select(i => i.UserId));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await api.Http.DeleteAsync($"/api/v1/orgs/{orgId}/members/{personId}")).StatusCode);
+        Assert.Empty((await KnownMembers.ListAsync(api, orgId, "search=priscilla")).Items);
+        Assert.Equal(0, (await KnownMembers.ListAsync(api, orgId, "search=priscilla&includeDisabled=true")).Total);
+
+        await App.AddMemberAsync(orgId, person);
+        Assert.Equal(new[] { personId }, (await KnownMembers.ListAsync(api, orgId, "search=cilla sea")).Items.Select(i => i.UserId));
+        // Two characters are below the trigram index's reach: the plain scan answers.
+        Assert.Contains(personId, (await KnownMembers.ListAsync(api, orgId, "search=pr")).Items.Select(i => i.UserId));
+    }
+
     [Fact]
     public async Task Disabling_a_person_hides_them_unless_disabled_users_are_included_and_enabling_shows_them_again()
     {
