@@ -18,8 +18,8 @@ internal static class InvitationsEndpoints
         var invitations = organization.MapGroup("/invitations").WithTags("Invitations").RequireFeature(PlanFeature.Invitations);
         invitations.MapGet("/", ListAsync).RequirePermission("members:view").WithName("ListInvitations").Produces<Page<InvitationView>>();
         invitations.MapPost("/", InviteAsync).WithName("CreateInvitation").Produces<InvitationSentResponse>(StatusCodes.Status201Created);
-        invitations.MapPost("/{id:guid}/resend", ResendAsync).WithName("ResendInvitation").Produces<InvitationSentResponse>();
-        invitations.MapDelete("/{id:guid}", RevokeAsync).WithName("RevokeInvitation").Produces(StatusCodes.Status204NoContent);
+        invitations.MapPost("/{invitationId:guid}/resend", ResendAsync).WithName("ResendInvitation").Produces<InvitationSentResponse>();
+        invitations.MapDelete("/{invitationId:guid}", RevokeAsync).WithName("RevokeInvitation").Produces(StatusCodes.Status204NoContent);
         return organization;
     }
 
@@ -37,12 +37,12 @@ internal static class InvitationsEndpoints
                 ? TypedResults.Created((string?)null, new InvitationSentResponse(sent.Invitation, InvitationsService.SentMessage))
                 : TypedResults.Ok(new InvitationSentResponse(sent.Invitation, InvitationsService.SentMessage)));
 
-    public static async Task<IResult> ResendAsync(Guid id, CurrentOrganizationCaller caller, InvitationsService invitations, CancellationToken cancellationToken) =>
-        (await invitations.ResendAsync(caller.Value, id, cancellationToken))
+    public static async Task<IResult> ResendAsync(Guid invitationId, CurrentOrganizationCaller caller, InvitationsService invitations, CancellationToken cancellationToken) =>
+        (await invitations.ResendAsync(caller.Value, invitationId, cancellationToken))
             .ToResult(invitation => TypedResults.Ok(new InvitationSentResponse(invitation, InvitationsService.SentMessage)));
 
-    public static async Task<IResult> RevokeAsync(Guid id, CurrentOrganizationCaller caller, InvitationsService invitations, CancellationToken cancellationToken) =>
-        await invitations.RevokeAsync(caller.Value, id, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
+    public static async Task<IResult> RevokeAsync(Guid invitationId, CurrentOrganizationCaller caller, InvitationsService invitations, CancellationToken cancellationToken) =>
+        await invitations.RevokeAsync(caller.Value, invitationId, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
 
     public sealed record InviteRequest(
         [property: StringLength(256)] string? Email,
