@@ -6,6 +6,7 @@ using OrgIdentity.Server.Audit;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Email;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Roles;
 
 namespace OrgIdentity.Server.Organizations;
@@ -17,10 +18,13 @@ public sealed record NewMember(string? Name, string? GivenName, string? FamilyNa
 /// <summary>Whether to send the new member a welcome e-mail (with a link to choose a password), its subject, and a copy to the admin.</summary>
 public sealed record WelcomeEmail(bool Send, [property: System.ComponentModel.DataAnnotations.StringLength(200)] string? Subject, bool BccMe);
 
+/// <summary>What <c>POST .../members</c> did: made a member, or (the address already had an account) invited the person.</summary>
+public sealed record MemberCreated(MemberView? Member, InvitationSent? Invitation);
+
 /// <summary>
 /// Accounts an organization admin makes for people, and password resets an admin sends. The account, the
 /// membership, its roles and units, the welcome e-mail and the audit event are one transaction. An e-mail that
-/// already has an account is refused: adding an existing person needs their consent (an invitation).
+/// already has an account gets an invitation instead: adding an existing person needs their consent (DESIGN.md §2).
 /// </summary>
 public sealed class MemberAccounts(
     OrgIdentityDbContext db,
@@ -28,12 +32,12 @@ public sealed class MemberAccounts(
     AccountsService accounts,
     MembersService members,
     EmailOutbox outbox,
-    AccountEmails emails,
+    InvitationsService invitations,
     IOptions<OrgIdentityOptions> options,
     AuditLog audit,
     TimeProvider time)
 {
-    public async Task<Outcome<MemberView>> CreateAsync(OrganizationCaller requester, NewMember request, CancellationToken cancellationToken)
+    public async Task<Outcome<MemberCreated>> CreateAsync(OrganizationCaller requester, NewMember request, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.Email) || !new System.ComponentModel.DataAnnotations.EmailAddressAttribute().IsValid(request.Email.Trim()))
         {
@@ -71,7 +75,15 @@ public sealed class MemberAccounts(
 
         if (await users.FindByEmailAsync(email) is not null)
         {
-            return Refusal.Conflict("This e-mail address already has an account; invite the person instead, so they agree to join.");
+            var invited = await invitations.InviteLockedAsync(caller, new NewInvitation(email, request.Role, request.Roles, request.Units), cancellationToken);
+            if (invited.Refusal is { } refusal)
+            {
+                return refusal;
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new MemberCreated(null, invited.Value);
         }
 
         var organization = caller.Organization;
@@ -135,13 +147,15 @@ public sealed class MemberAccounts(
         {
             var admin = await db.Users.AsNoTracking().Where(u => u.Id == caller.UserId).Select(u => u.Email).SingleOrDefaultAsync(cancellationToken);
             outbox.Enqueue(Welcome(user, organization, await users.GeneratePasswordResetTokenAsync(user), welcome, welcome.BccMe ? admin : null));
+            // This is the membership's welcome e-mail: no join path sends it a second one.
+            membership.WelcomeSentAt = time.GetUtcNow().UtcDateTime;
         }
 
         audit.Record(caller.Actor, organization.Id, "member.created", "user", user.Id.ToString(),
             new { user.Email, role = baseRole, roles = keys, units, welcomeEmail = request.WelcomeEmail?.Send ?? false });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (await members.GetAsync(caller, user.Id, cancellationToken)).Value!;
+        return new MemberCreated((await members.GetAsync(caller, user.Id, cancellationToken)).Value!, null);
     }
 
     /// <summary>Sends a member a password-reset e-mail; the admin must be allowed to act on them.</summary>
@@ -171,27 +185,30 @@ public sealed class MemberAccounts(
             return Refusal.Conflict("This account is disabled; a password would not let the person in.");
         }
 
-        outbox.Enqueue(emails.PasswordReset(user, await users.GeneratePasswordResetTokenAsync(user)));
+        outbox.Enqueue(PasswordReset(user, caller.Organization, await users.GeneratePasswordResetTokenAsync(user)));
         audit.Record(caller.Actor, caller.OrganizationId, "member.password_reset_sent", "user", userId.ToString());
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return null;
     }
 
-    private EmailMessage Welcome(User user, Organization organization, string code, WelcomeEmail welcome, string? bcc) => new(
-        user.Email!,
+    private EmailMessage Welcome(User user, Organization organization, string code, WelcomeEmail welcome, string? bcc) => new EmailTemplate(
         string.IsNullOrWhiteSpace(welcome.Subject) ? $"Welcome to {organization.Name}" : welcome.Subject.Trim(),
-        $"""
-        Hello {user.DisplayName},
+        $"Hello {user.DisplayName},",
+        [
+            $"An administrator of {organization.Name} made an account for you. Choose your password to sign in (the link works once and expires within a day).",
+            $"Afterwards sign in at {options.Value.Link("Account/Login")} with this e-mail address.",
+        ],
+        new EmailAction("Choose your password", ResetLink(user, code))).To(user.Email!, bcc);
 
-        An administrator of {organization.Name} made an account for you. Choose your password here to sign in
-        (the link works once and expires within a day):
+    private EmailMessage PasswordReset(User user, Organization organization, string code) => new EmailTemplate(
+        "Reset your password",
+        $"Hello {user.DisplayName},",
+        [$"An administrator of {organization.Name} sent you this link to choose a new password (it works once and expires within a day)."],
+        new EmailAction("Choose a new password", ResetLink(user, code)),
+        "If you did not expect this, ignore this message; your password stays as it is.").To(user.Email!);
 
-        {options.Value.Link($"Account/ResetPassword?userId={user.Id}&code={Uri.EscapeDataString(code)}")}
-
-        Afterwards sign in at {options.Value.Link("Account/Login")} with this e-mail address.
-        """,
-        bcc);
+    private string ResetLink(User user, string code) => options.Value.Link($"Account/ResetPassword?userId={user.Id}&code={Uri.EscapeDataString(code)}");
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

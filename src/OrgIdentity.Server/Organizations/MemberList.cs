@@ -84,7 +84,10 @@ public sealed class MemberList(OrgIdentityDbContext db)
     /// One query for everything would let the database hash-join and sort all rows before the first one (PostgreSQL),
     /// or sort them in a temporary b-tree (SQLite): the first byte would wait for the whole export.
     /// </summary>
-    public async Task ExportAsync(Guid organizationId, Stream body, CancellationToken cancellationToken)
+    public Task ExportAsync(Guid organizationId, Stream body, CancellationToken cancellationToken) => ExportAsync(organizationId, body, null, cancellationToken);
+
+    /// <summary>The member export; with <paramref name="invitationsAsOf"/>, the pending and expired (as of then) invitations follow the members.</summary>
+    public async Task ExportAsync(Guid organizationId, Stream body, DateTime? invitationsAsOf, CancellationToken cancellationToken)
     {
         await using var csv = new CsvWriter(body);
         await csv.WriteRowAsync(["name", "email", "company", "role", "roles", "units", "status", "source", "joined", "lastLogin"], cancellationToken);
@@ -131,10 +134,15 @@ public sealed class MemberList(OrgIdentityDbContext db)
 
             if (batch.Count < ExportBatch)
             {
-                return;
+                break;
             }
 
             after = batch[^1].Id;
+        }
+
+        if (invitationsAsOf is { } now)
+        {
+            await Invitations.InvitationExport.WriteAsync(db, csv, organizationId, now, cancellationToken);
         }
     }
 

@@ -7,6 +7,7 @@ using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Roles;
 using OrgIdentity.Server.Units;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -34,6 +35,7 @@ internal static class OrganizationsEndpoints
         builder.Services.AddScoped<Units.UnitsService>();
         builder.Services.AddScoped<CustomRolesService>();
         builder.Services.AddScoped<AuditLog>();
+        builder.AddInvitations();
         return builder;
     }
 
@@ -51,7 +53,8 @@ internal static class OrganizationsEndpoints
         var members = organization.MapGroup("/members").WithTags("Members");
         members.MapGet("/", ListMembersAsync).RequirePermission("members:view").WithName("ListMembers").Produces<Page<MemberView>>();
         members.MapGet("/export", ExportMembers).RequirePermission("members:view").WithName("ExportMembers").Produces(StatusCodes.Status200OK, contentType: "text/csv");
-        members.MapPost("/", CreateMemberAsync).WithName("CreateMember").Produces<MemberView>(StatusCodes.Status201Created);
+        members.MapPost("/", CreateMemberAsync).WithName("CreateMember").Produces<MemberView>(StatusCodes.Status201Created)
+            .Produces<InvitedInsteadResponse>(StatusCodes.Status202Accepted);
         members.MapPost("/{userId:guid}/password-reset", SendPasswordResetAsync).WithName("SendPasswordReset").Produces(StatusCodes.Status202Accepted);
         members.MapGet("/{userId:guid}", GetMemberAsync).RequirePermission("members:view").WithName("GetMember").Produces<MemberView>();
         members.MapPatch("/{userId:guid}", UpdateMemberAsync).WithName("UpdateMember").Produces<MemberView>();
@@ -64,6 +67,7 @@ internal static class OrganizationsEndpoints
         organization.MapRoles();
         organization.MapAudit();
         organization.MapDomains();
+        organization.MapInvitations();
         return app;
     }
 
@@ -127,14 +131,19 @@ internal static class OrganizationsEndpoints
         CancellationToken cancellationToken) =>
         (await accounts.CreateAsync(caller.Value, new NewMember(request.Name, request.GivenName, request.FamilyName, request.Email, request.Company,
             request.Role, request.Roles, request.Units, request.WelcomeEmail), cancellationToken))
-            .ToResult(member => TypedResults.Created($"/api/v1/orgs/{caller.Value.OrganizationId}/members/{member.UserId}", member));
+            .ToResult(created => created.Member is { } member
+                ? TypedResults.Created($"/api/v1/orgs/{caller.Value.OrganizationId}/members/{member.UserId}", member)
+                // The address already has an account: adding that person needs their consent, so they were invited instead.
+                : TypedResults.Accepted((string?)null, new InvitedInsteadResponse(true, created.Invitation!.Invitation, InvitationsService.SentMessage)));
 
     public static async Task<IResult> SendPasswordResetAsync(Guid userId, CurrentOrganizationCaller caller, MemberAccounts accounts,
         CancellationToken cancellationToken) =>
         await accounts.SendPasswordResetAsync(caller.Value, userId, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.Accepted((string?)null);
 
-    public static IResult ExportMembers(CurrentOrganizationCaller caller, MemberList list, HttpContext context) =>
-        TypedResults.Stream(body => list.ExportAsync(caller.Value.OrganizationId, body, context.RequestAborted), "text/csv; charset=utf-8",
+    /// <summary>The member CSV; <c>includeInvitations=true</c> appends pending and expired invitations (status <c>invited</c>/<c>invitation-expired</c>).</summary>
+    public static IResult ExportMembers(bool? includeInvitations, CurrentOrganizationCaller caller, MemberList list, TimeProvider time, HttpContext context) =>
+        TypedResults.Stream(body => list.ExportAsync(caller.Value.OrganizationId, body,
+            includeInvitations == true ? time.GetUtcNow().UtcDateTime : null, context.RequestAborted), "text/csv; charset=utf-8",
             $"members-{caller.Value.Organization.Slug}.csv");
 
     public static async Task<IResult> GetMemberAsync(Guid userId, CurrentOrganizationCaller caller, MembersService members, CancellationToken cancellationToken) =>
@@ -220,6 +229,9 @@ internal static class OrganizationsEndpoints
         [property: MaxLength(100)] IReadOnlyList<string>? Roles,
         [property: MaxLength(1000)] IReadOnlyList<Guid>? Units,
         WelcomeEmail? WelcomeEmail);
+
+    /// <summary>The answer of <c>POST .../members</c> when the address already had an account and was invited instead (202).</summary>
+    public sealed record InvitedInsteadResponse(bool Invited, InvitationView Invitation, string Message);
 
     public sealed record CheckRequest([property: Required] string? Subject, [property: Required] string? Permission, string? Unit);
 

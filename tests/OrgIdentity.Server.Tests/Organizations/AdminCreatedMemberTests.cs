@@ -13,7 +13,7 @@ namespace OrgIdentity.Server.Tests.Organizations;
 /// <summary>
 /// Members an admin creates (DESIGN.md §2, §6 <c>POST /api/v1/orgs/{orgId}/members</c>): a new account without a password,
 /// the organization's default role unless the admin picks one, an optional welcome e-mail whose link chooses the password
-/// (and confirms the address); an e-mail that already has an account needs an invitation (409). And the password-reset
+/// (and confirms the address); an e-mail that already has an account gets an invitation instead (202). And the password-reset
 /// e-mail an admin sends a member (<c>POST .../members/{userId}/password-reset</c>). A refused request creates and sends
 /// nothing and writes no audit event.
 /// </summary>
@@ -155,27 +155,39 @@ public abstract class AdminCreatedMemberTests(OrgIdentityApp app) : ServerTests(
     }
 
     [Fact]
-    public async Task An_email_that_already_has_an_account_is_refused_saying_to_invite_and_nothing_is_created()
+    public async Task An_email_that_already_has_an_account_gets_an_invitation_instead_and_no_account_or_membership_is_made()
     {
         var org = await OrganizationAsync();
         var existing = await App.SignUpAsync("Existing person");
         var existingId = await App.UserIdAsync(existing);
-        var (member, _) = await MemberAsync(org.Id, "Already a member", "viewer");
         var members = (await MembersAsync(org.AdminApi, org.Id)).Count;
         var audit = await AuditIdsAsync(org.Id);
 
-        foreach (var email in new[] { existing.Email, existing.Email.ToUpperInvariant(), $"  {existing.Email}  ", member.Email })
+        var ids = new List<Guid>();
+        foreach (var email in new[] { existing.Email, existing.Email.ToUpperInvariant(), $"  {existing.Email}  " })
         {
             var response = await CreateAsync(org.AdminApi, org.Id, new
             {
                 name = "Someone else",
                 email,
-                role = "admin",
+                role = "viewer",
                 welcomeEmail = new { send = true, subject = "Should not arrive", bccMe = true },
             });
-            var problem = await AssertProblemAsync(response, HttpStatusCode.Conflict);
-            Assert.Contains("invite", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+            var answer = await AssertStatusAsync(response, HttpStatusCode.Accepted);
+            Assert.True(answer.GetProperty("invited").GetBoolean());
+            Assert.Equal("Invitation was successfully sent.", answer.GetProperty("message").GetString());
+            var invitation = answer.GetProperty("invitation");
+            Assert.Equal("pending", invitation.GetProperty("status").GetString());
+            Assert.Equal("viewer", invitation.GetProperty("role").GetString());
+            Assert.Equal(org.AdminId, invitation.GetProperty("invitedBy").GetGuid());
+            ids.Add(invitation.GetProperty("id").GetGuid());
         }
+
+        // One invitation, sent again each time, not three.
+        Assert.Single(ids.Distinct());
+        var listed = await AssertStatusAsync(await org.AdminApi.Http.GetAsync($"/api/v1/orgs/{org.Id}/invitations"), HttpStatusCode.OK);
+        var only = Assert.Single(listed.GetProperty("items").EnumerateArray());
+        Assert.Equal(3, only.GetProperty("sendCount").GetInt32());
 
         Assert.Equal(members, (await MembersAsync(org.AdminApi, org.Id)).Count);
         await AssertProblemAsync(await org.AdminApi.Http.GetAsync(MemberPath(org.Id, existingId)), HttpStatusCode.NotFound);
@@ -184,9 +196,44 @@ public abstract class AdminCreatedMemberTests(OrgIdentityApp app) : ServerTests(
         Assert.Equal("Existing person", account.Name);
         Assert.Equal(1, await AccountCountAsync(existing.Email));
         Assert.True(await App.CanSignInAsync(existing.Email, existing.Password));
-        await AssertNoNewAuditAsync(org.Id, audit);
+        Assert.Equal(["invitation.created", "invitation.resent", "invitation.resent"], (await NewAuditAsync(org.Id, audit)).Select(e => e.Action).ToArray());
+        await App.Mail.WaitForAsync(existing.Email, "invited you", 3);
         await App.AllMailDeliveredAsync();
         Assert.DoesNotContain(App.Mail.All(), m => m.Subject.Contains("Should not arrive", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Creating_a_current_member_again_is_a_conflict_saying_so_and_changes_nothing()
+    {
+        var org = await OrganizationAsync();
+        var (member, _) = await MemberAsync(org.Id, "Already a member", "viewer");
+        var audit = await AuditIdsAsync(org.Id);
+
+        var problem = await AssertProblemAsync(await CreateAsync(org.AdminApi, org.Id, new { name = "Again", email = member.Email, role = "admin" }),
+            HttpStatusCode.Conflict);
+
+        Assert.Contains("already a member", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
+        await AssertNoNewAuditAsync(org.Id, audit);
+    }
+
+    [Fact]
+    public async Task The_admin_created_welcome_counts_as_the_memberships_welcome_and_names_the_organization_in_text_and_html()
+    {
+        var org = await OrganizationAsync();
+        var email = NewEmail();
+
+        var member = await AssertStatusAsync(await CreateAsync(org.AdminApi, org.Id, new { name = "Welcomed", email, welcomeEmail = new { send = true } }),
+            HttpStatusCode.Created);
+
+        var mail = await App.Mail.WaitForAsync(email, "Welcome to");
+        Assert.Contains(org.Name, mail.Body, StringComparison.Ordinal);
+        Assert.Contains(org.Name, mail.Html, StringComparison.Ordinal);
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>();
+        var userId = member.GetProperty("userId").GetGuid();
+        Assert.NotNull(await db.Memberships.Where(m => m.OrganizationId == org.Id && m.UserId == userId).Select(m => m.WelcomeSentAt).SingleAsync());
+        await App.AllMailDeliveredAsync();
+        Assert.Single(App.Mail.For(email, ""));
     }
 
     [Fact]
@@ -328,6 +375,8 @@ public abstract class AdminCreatedMemberTests(OrgIdentityApp app) : ServerTests(
         Assert.Equal(memberId.ToString(), sent.TargetId);
         var mail = await App.Mail.WaitForAsync(member.Email, "Reset your password");
         Assert.Contains("Forgetful", mail.Body, StringComparison.Ordinal);
+        Assert.Contains(org.Name, mail.Body, StringComparison.Ordinal);
+        Assert.Contains(org.Name, mail.Html, StringComparison.Ordinal);
 
         using var browser = App.CreateBrowser();
         Assert.Equal(HttpStatusCode.Redirect, (await browser.ResetPasswordAsync(mail.Link("/Account/ResetPassword"), ChosenPassword)).StatusCode);

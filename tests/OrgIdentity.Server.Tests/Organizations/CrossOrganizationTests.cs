@@ -49,6 +49,10 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         { "GET", "domains/{id}", null },
         { "DELETE", "domains/{id}", null },
         { "POST", "domains/{id}/verify", """{"force":true}""" },
+        { "GET", "invitations", null },
+        { "POST", "invitations", """{"email":"intruder@taken-over.example","role":"admin"}""" },
+        { "POST", "invitations/{invitationId}/resend", null },
+        { "DELETE", "invitations/{invitationId}", null },
     };
 
     [Fact]
@@ -256,6 +260,8 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [InlineData("GET", "domains/{unknown}", null)]
     [InlineData("DELETE", "domains/{unknown}", null)]
     [InlineData("POST", "domains/{unknown}/verify", null)]
+    [InlineData("POST", "invitations/{unknown}/resend", null)]
+    [InlineData("DELETE", "invitations/{unknown}", null)]
     public async Task An_unknown_member_or_role_of_ones_own_organization_is_404(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
@@ -280,6 +286,8 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [InlineData("GET", "domains/{id}", null)]
     [InlineData("DELETE", "domains/{id}", null)]
     [InlineData("POST", "domains/{id}/verify", null)]
+    [InlineData("POST", "invitations/{invitationId}/resend", null)]
+    [InlineData("DELETE", "invitations/{invitationId}", null)]
     public async Task Another_organizations_members_and_roles_named_on_ones_own_routes_are_404_and_untouched(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
@@ -352,8 +360,11 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         /// <summary>A unit of B.</summary>
         public required Guid UnitId { get; init; }
 
+        /// <summary>A pending invitation of B.</summary>
+        public required (Guid Id, string Email) Invitation { get; init; }
+
         /// <summary>What must never show in an answer to someone outside B (they did not send it).</summary>
-        public IEnumerable<string> Secrets => [Name, Slug, Admin.Email, Member.Email, "Bravo held role", "Bravo spare role", Domain.Name, "Bravo brand"];
+        public IEnumerable<string> Secrets => [Name, Slug, Admin.Email, Member.Email, "Bravo held role", "Bravo spare role", Domain.Name, "Bravo brand", Invitation.Email];
     }
 
     private async Task<Target> TargetAsync()
@@ -376,12 +387,16 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var unit = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/units", new { name = "Bravo brand" });
         Assert.Equal(HttpStatusCode.Created, unit.StatusCode);
         var unitId = (await unit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var invited = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/invitations", new { email = $"bravo-invitee-{Guid.NewGuid():N}@example.com" });
+        Assert.Equal(HttpStatusCode.Created, invited.StatusCode);
+        var invitation = (await invited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("invitation");
         var organization = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}");
         return new Target(orgId, name, organization.GetProperty("slug").GetString()!, admin, await App.UserIdAsync(admin), token, member,
             await App.UserIdAsync(member), "b-spare")
         {
             Domain = (domainView.GetProperty("id").GetGuid(), domainView.GetProperty("domain").GetString()!),
             UnitId = unitId,
+            Invitation = (invitation.GetProperty("id").GetGuid(), invitation.GetProperty("email").GetString()!),
         };
     }
 
@@ -392,7 +407,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var route = $"/api/v1/orgs/{target.OrganizationId}";
         var snapshot = new StringBuilder();
         foreach (var path in new[] { route, $"{route}/members", $"{route}/roles", $"{route}/roles/{target.SpareRole}", $"{route}/members/{target.MemberId}",
-            $"{route}/domains", $"{route}/units" })
+            $"{route}/domains", $"{route}/units", $"{route}/invitations" })
         {
             var response = await api.Http.GetAsync(path);
             snapshot.Append(path).Append(": ").Append((int)response.StatusCode).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());
@@ -407,7 +422,8 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
             ? text
             : text.Replace("{userId}", target.MemberId.ToString(), StringComparison.Ordinal).Replace("{key}", target.SpareRole, StringComparison.Ordinal)
                 .Replace("domains/{id}", $"domains/{target.Domain.Id}", StringComparison.Ordinal)
-                .Replace("{unitId}", target.UnitId.ToString(), StringComparison.Ordinal);
+                .Replace("{unitId}", target.UnitId.ToString(), StringComparison.Ordinal)
+                .Replace("{invitationId}", target.Invitation.Id.ToString(), StringComparison.Ordinal);
 
         var url = $"/api/v1/orgs/{organizationId}" + (path.Length == 0 ? "" : "/" + Fill(path));
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
