@@ -18,7 +18,32 @@ internal static class MeEndpoints
         var group = app.MapGroup("/api/v1/me").RequireAuthorization(UsersEndpoints.ApiPolicy).WithTags("Me");
         group.MapGet("/", GetAsync).WithName("GetMe");
         group.MapPatch("/", PatchAsync).WithName("PatchMe");
+        group.MapGet("/joinable-organizations", ListJoinableAsync).WithName("ListJoinableOrganizations");
+        group.MapPost("/joinable-organizations/{orgId:guid}/join", JoinAsync).WithName("JoinOrganization");
         return app;
+    }
+
+    /// <summary>The organizations the caller may join by themselves (open sign-up, or a verified domain of their confirmed e-mail).</summary>
+    public static async Task<Results<Ok<JoinableList>, ProblemHttpResult>> ListJoinableAsync(HttpContext context, UserManager<User> users, SelfJoin selfJoin) =>
+        await CallerAsync(context, users) is { } user
+            ? TypedResults.Ok(new JoinableList((await selfJoin.ListAsync(user.Id, context.RequestAborted))
+                .Select(o => new JoinableView(o.Id, o.Slug, o.Name, o.Role, o.Reason == SelfJoinReason.OpenSignUp ? "openSignUp" : "verifiedDomain")).ToList()))
+            : NotAPerson();
+
+    /// <summary>Joins with the organization's self sign-up role; 409 for a current member (nothing changes), 403 for an organization that does not allow it.</summary>
+    public static async Task<IResult> JoinAsync(Guid orgId, HttpContext context, UserManager<User> users, SelfJoin selfJoin)
+    {
+        if (await CallerAsync(context, users) is not { } user)
+        {
+            return NotAPerson();
+        }
+
+        var joined = await selfJoin.JoinAsync(user.Id, orgId, Audit.AuditActor.From(context), context.RequestAborted);
+        return joined.Refusal is { } refusal
+            ? refusal.ToResult()
+            : joined.Value!.AlreadyMember
+                ? Hosting.Refusal.Conflict($"You are already a member of {joined.Value.Name}; nothing changed.").ToResult()
+                : TypedResults.Ok(new JoinedView(joined.Value.OrganizationId, joined.Value.Slug, joined.Value.Name, joined.Value.Role));
     }
 
     public static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> GetAsync(HttpContext context, UserManager<User> users, MembershipAccess memberships) =>
@@ -57,6 +82,13 @@ internal static class MeEndpoints
         [property: StringLength(100)] string? GivenName,
         [property: StringLength(100)] string? FamilyName,
         [property: StringLength(200)] string? Company);
+
+    public sealed record JoinableList(IReadOnlyList<JoinableView> Items);
+
+    /// <summary>An organization the caller may join: <c>reason</c> is <c>openSignUp</c> or <c>verifiedDomain</c>.</summary>
+    public sealed record JoinableView(Guid Id, string Slug, string Name, string Role, string Reason);
+
+    public sealed record JoinedView(Guid OrganizationId, string Slug, string Name, string Role);
 
     /// <summary>The profile and the active memberships.</summary>
     public sealed record MeResponse(Guid Id, string Email, bool EmailVerified, string DisplayName, string? Name, string? GivenName,

@@ -30,6 +30,7 @@ internal static class OrganizationsEndpoints
         builder.Services.AddScoped<MemberList>();
         builder.Services.AddScoped<MemberAccounts>();
         builder.Services.AddScoped<OrganizationJoin>();
+        builder.Services.AddScoped<SelfJoin>();
         builder.Services.AddScoped<WelcomeEmails>();
         builder.Services.AddSingleton<Invitations.PendingTokenCookie>();
         builder.Services.AddScoped<Units.UnitsService>();
@@ -105,7 +106,8 @@ internal static class OrganizationsEndpoints
 
     public static async Task<IResult> UpdateAsync(UpdateOrganizationRequest request, CurrentOrganizationCaller caller, OrganizationsService organizations,
         CancellationToken cancellationToken) =>
-        (await organizations.UpdateAsync(caller.Value, new OrganizationChange(request.Name, request.Slug, request.DefaultRoles, request.UnitsLabel), cancellationToken))
+        (await organizations.UpdateAsync(caller.Value, new OrganizationChange(request.Name, request.Slug, request.DefaultRoles, request.UnitsLabel,
+            request.OpenSignUp, request.SelfJoinByVerifiedDomain, request.WelcomeEmails), cancellationToken))
             .ToResult(organization => TypedResults.Ok(OrganizationView.From(organization)));
 
     /// <summary>Platform admins set the organization's plan features (all four fields required).</summary>
@@ -211,7 +213,8 @@ internal static class OrganizationsEndpoints
     public sealed record CreateOrganizationRequest([property: Required, StringLength(200)] string? Name, [property: StringLength(63)] string? Slug);
 
     public sealed record UpdateOrganizationRequest([property: StringLength(200)] string? Name, [property: StringLength(63)] string? Slug,
-        JoinDefaultsChange? DefaultRoles, [property: StringLength(50)] string? UnitsLabel);
+        JoinDefaultsChange? DefaultRoles, [property: StringLength(50)] string? UnitsLabel, bool? OpenSignUp = null, bool? SelfJoinByVerifiedDomain = null,
+        bool? WelcomeEmails = null);
 
     public sealed record PlanRequest([property: Required] bool? Invitations, [property: Required] bool? Units, [property: Required] bool? Sso,
         [property: Required] bool? Scim);
@@ -237,9 +240,11 @@ internal static class OrganizationsEndpoints
 
     public sealed record CheckResponse(bool Allowed);
 
-    public sealed record OrganizationView(Guid Id, string Slug, string Name, DateTime CreatedAt, JoinDefaults DefaultRoles, string UnitsLabel, PlanFeatures Plan)
+    public sealed record OrganizationView(Guid Id, string Slug, string Name, DateTime CreatedAt, JoinDefaults DefaultRoles, string UnitsLabel, PlanFeatures Plan,
+        bool OpenSignUp, bool SelfJoinByVerifiedDomain, bool WelcomeEmails)
     {
         public static OrganizationView From(Organization organization) =>
-            new(organization.Id, organization.Slug, organization.Name, organization.CreatedAt, organization.DefaultRoles, organization.UnitsLabel, organization.Plan);
+            new(organization.Id, organization.Slug, organization.Name, organization.CreatedAt, organization.DefaultRoles, organization.UnitsLabel, organization.Plan,
+                organization.OpenSignUp, organization.SelfJoinByVerifiedDomain, organization.WelcomeEmails);
     }
 }

@@ -8,7 +8,9 @@ using OrgIdentity.Server.Roles;
 
 namespace OrgIdentity.Server.Organizations;
 
-public sealed record OrganizationChange(string? Name, string? Slug, JoinDefaultsChange? DefaultRoles, string? UnitsLabel = null);
+/// <summary>A change of an organization's name, slug and settings: a null field stays as it is.</summary>
+public sealed record OrganizationChange(string? Name, string? Slug, JoinDefaultsChange? DefaultRoles, string? UnitsLabel = null,
+    bool? OpenSignUp = null, bool? SelfJoinByVerifiedDomain = null, bool? WelcomeEmails = null);
 
 /// <summary>A change of default roles: a null field stays as it is.</summary>
 public sealed record JoinDefaultsChange(string? Invitation, string? AdminCreated, string? InviteLink, string? SelfSignup, string? Sso, string? Scim);
@@ -150,15 +152,20 @@ public sealed partial class OrganizationsService(
             return Refusal.Invalid("unitsLabel", "The units label is 1 to 50 characters, e.g. Brands, Projects or Services.");
         }
 
-        var before = new { organization.Name, organization.Slug, DefaultRoles = Copy(organization.DefaultRoles), organization.UnitsLabel };
+        var before = new { organization.Name, organization.Slug, DefaultRoles = Copy(organization.DefaultRoles), organization.UnitsLabel,
+            organization.OpenSignUp, organization.SelfJoinByVerifiedDomain, organization.WelcomeEmails };
         if (slug is not null && slug != organization.Slug && await db.Organizations.AnyAsync(o => o.Slug == slug, cancellationToken))
         {
             return SlugTaken(slug);
         }
 
         var after = new { Name = change.Name?.Trim() ?? organization.Name, Slug = slug ?? organization.Slug, DefaultRoles = defaults,
-            UnitsLabel = change.UnitsLabel?.Trim() ?? organization.UnitsLabel };
-        if (after.Name == before.Name && after.Slug == before.Slug && Fields(defaults).SequenceEqual(Fields(before.DefaultRoles)) && after.UnitsLabel == before.UnitsLabel)
+            UnitsLabel = change.UnitsLabel?.Trim() ?? organization.UnitsLabel,
+            OpenSignUp = change.OpenSignUp ?? organization.OpenSignUp,
+            SelfJoinByVerifiedDomain = change.SelfJoinByVerifiedDomain ?? organization.SelfJoinByVerifiedDomain,
+            WelcomeEmails = change.WelcomeEmails ?? organization.WelcomeEmails };
+        if (after.Name == before.Name && after.Slug == before.Slug && Fields(defaults).SequenceEqual(Fields(before.DefaultRoles)) && after.UnitsLabel == before.UnitsLabel
+            && after.OpenSignUp == before.OpenSignUp && after.SelfJoinByVerifiedDomain == before.SelfJoinByVerifiedDomain && after.WelcomeEmails == before.WelcomeEmails)
         {
             // Nothing changes: nothing to write or audit.
             return organization;
@@ -168,6 +175,9 @@ public sealed partial class OrganizationsService(
         organization.Slug = after.Slug;
         organization.DefaultRoles = defaults;
         organization.UnitsLabel = after.UnitsLabel;
+        organization.OpenSignUp = after.OpenSignUp;
+        organization.SelfJoinByVerifiedDomain = after.SelfJoinByVerifiedDomain;
+        organization.WelcomeEmails = after.WelcomeEmails;
         audit.Record(caller.Actor, organization.Id, "organization.updated", "organization", organization.Id.ToString(),
             new { before, after });
         try

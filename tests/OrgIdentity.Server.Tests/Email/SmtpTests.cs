@@ -138,6 +138,77 @@ public abstract class SmtpTests
     }
 
     [Fact]
+    public async Task A_message_that_failed_before_a_restart_is_delivered_exactly_once_by_the_restarted_server()
+    {
+        await using var smtp = new FakeSmtpServer { RefuseConnectionWith = "421 4.3.2 Service not available, closing transmission channel" };
+        var first = await StartAsync(smtp, startTls: false);
+        var (email, browser) = await StartSignUpAsync(first);
+        browser.Dispose();
+        var failed = await WaitForOutboxAsync(first, m => m.Attempts == 1 && m.LastError != null);
+        Assert.Empty(smtp.Messages);
+
+        // The server process stops with the message pending; the SMTP server recovers; a new process starts.
+        await using var second = first.Restart();
+        await first.DisposeAsync();
+        smtp.RefuseConnectionWith = null;
+        _ = second.Server;
+        await Task.Delay(600);
+        Assert.Empty(smtp.Messages);
+        second.Time.Advance(TimeSpan.FromSeconds(31));
+        var received = await smtp.WaitForMessageAsync();
+
+        var sent = await WaitForOutboxAsync(second, m => m.SentAt != null);
+        Assert.Equal((failed.Id, 2), (sent.Id, sent.Attempts));
+        Assert.Null(sent.LastError);
+        Assert.Equal([email], received.Recipients);
+        Assert.Equal($"{sent.Id:N}@localhost", received.Parse().MessageId);
+        second.Time.Advance(TimeSpan.FromHours(2));
+        await Task.Delay(600);
+        Assert.Single(smtp.Messages);
+        Assert.Single(await OutboxAsync(second));
+    }
+
+    [Fact]
+    public async Task Confirmation_and_reset_tokens_never_reach_the_application_log()
+    {
+        await using var smtp = new FakeSmtpServer { Credentials = (UserName, Password) };
+        await using var app = await StartAsync(smtp);
+        // The shipped levels (appsettings.json), with OrgIdentity's own categories at their most talkative.
+        app.With("Logging:LogLevel:Default", "Information")
+            .With("Logging:LogLevel:Microsoft.AspNetCore", "Warning")
+            .With("Logging:LogLevel:OrgIdentity", "Trace");
+        var (email, browser) = await StartSignUpAsync(app);
+        using var _ = browser;
+        var confirmation = (await smtp.WaitForMessageAsync()).Parse();
+        var confirmLink = new Mailbox.Email(email, confirmation.Subject!, confirmation.TextBody!, DateTime.UtcNow, "").Link("/Account/ConfirmEmail");
+        Assert.Equal(HttpStatusCode.OK, (await browser.ConfirmEmailAsync(confirmLink)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.ForgotPasswordAsync(email)).StatusCode);
+        var reset = (await smtp.WaitForMessageAsync(count: 2)).Parse();
+        var resetLink = new Mailbox.Email(email, reset.Subject!, reset.TextBody!, DateTime.UtcNow, "").Link("/Account/ResetPassword");
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.ResetPasswordAsync(resetLink, "a-new-password-1")).StatusCode);
+
+        // Both deliveries were logged, so the log was listening at these levels.
+        static bool IsSentLine(string line) => line.StartsWith("Outbox message ", StringComparison.Ordinal) && line.EndsWith(" sent", StringComparison.Ordinal);
+        for (var i = 0; i < 200 && app.Logs.All.Count(IsSentLine) < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(2, app.Logs.All.Count(IsSentLine));
+        var secrets = new[] { confirmLink, resetLink }
+            .Select(link => link.Split("code=")[1].Split('&')[0])
+            .SelectMany(code => new[] { code, Uri.UnescapeDataString(code) })
+            .ToList();
+        Assert.All(secrets, secret => Assert.True(secret.Length > 20, secret));
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(app.Logs.All, l => l.Contains(secret, StringComparison.Ordinal));
+        }
+
+        Assert.DoesNotContain(app.Logs.All, l => l.Contains(confirmation.TextBody!.Trim(), StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_authentication_refusal_leaves_one_clear_line_without_the_password()
     {
         await using var smtp = new FakeSmtpServer { Credentials = (UserName, "the-server-expects-another") };

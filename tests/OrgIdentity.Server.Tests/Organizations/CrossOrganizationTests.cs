@@ -23,7 +23,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     public static readonly TheoryData<string, string, string?> Routes = new()
     {
         { "GET", "", null },
-        { "PATCH", "", """{"name":"Taken over","slug":"taken-over"}""" },
+        { "PATCH", "", """{"name":"Taken over","slug":"taken-over","openSignUp":true,"welcomeEmails":false}""" },
         { "GET", "members", null },
         { "GET", "members/export", null },
         { "POST", "members", """{"email":"intruder@taken-over.example","name":"Taken over"}""" },
