@@ -7,6 +7,7 @@ using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Roles;
 using OrgIdentity.Server.Units;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -64,6 +65,7 @@ internal static class OrganizationsEndpoints
         organization.MapRoles();
         organization.MapAudit();
         organization.MapDomains();
+        organization.MapInviteLinks();
         return app;
     }
 
