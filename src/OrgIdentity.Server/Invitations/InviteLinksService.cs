@@ -352,9 +352,12 @@ public sealed class InviteLinksService(
             ? []
             : await db.Units.AsNoTracking().Where(u => u.OrganizationId == link.OrganizationId && link.UnitIds.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken);
         var token = Protector().Unprotect(link.ProtectedToken);
-        return new InviteLinkView(link.Id, Url(token), link.ExpiresAt, link.Uses, link.MaxUses, link.BaseRole, [.. roles.Order(StringComparer.Ordinal)],
-            [.. units.Order()], [.. link.AllowedDomains], link.CreatedAt, link.CreatedBy, "active");
+        // SQLite gives the times back without a kind; they are UTC.
+        return new InviteLinkView(link.Id, Url(token), Utc(link.ExpiresAt), link.Uses, link.MaxUses, link.BaseRole, [.. roles.Order(StringComparer.Ordinal)],
+            [.. units.Order()], [.. link.AllowedDomains], Utc(link.CreatedAt), link.CreatedBy, "active");
     }
+
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 
     private string Url(string token) => options.Value.Link($"Account/Join?token={token}");
 

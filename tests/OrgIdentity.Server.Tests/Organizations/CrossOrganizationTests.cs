@@ -49,6 +49,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         { "GET", "domains/{id}", null },
         { "DELETE", "domains/{id}", null },
         { "POST", "domains/{id}/verify", """{"force":true}""" },
+        { "GET", "invite-link", null },
+        { "POST", "invite-link", """{"role":"member"}""" },
+        { "DELETE", "invite-link", null },
     };
 
     [Fact]
@@ -376,6 +379,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var unit = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/units", new { name = "Bravo brand" });
         Assert.Equal(HttpStatusCode.Created, unit.StatusCode);
         var unitId = (await unit.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Assert.Equal(HttpStatusCode.Created, (await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/invite-link", new { })).StatusCode);
         var organization = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}");
         return new Target(orgId, name, organization.GetProperty("slug").GetString()!, admin, await App.UserIdAsync(admin), token, member,
             await App.UserIdAsync(member), "b-spare")
@@ -392,7 +396,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var route = $"/api/v1/orgs/{target.OrganizationId}";
         var snapshot = new StringBuilder();
         foreach (var path in new[] { route, $"{route}/members", $"{route}/roles", $"{route}/roles/{target.SpareRole}", $"{route}/members/{target.MemberId}",
-            $"{route}/domains", $"{route}/units" })
+            $"{route}/domains", $"{route}/units", $"{route}/invite-link" })
         {
             var response = await api.Http.GetAsync(path);
             snapshot.Append(path).Append(": ").Append((int)response.StatusCode).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());
