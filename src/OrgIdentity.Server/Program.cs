@@ -5,6 +5,7 @@ using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Email;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
 
@@ -20,6 +21,7 @@ try
     builder.AddRoles();
     builder.AddOrganizations();
     builder.AddDomains();
+    builder.AddInviteLinks();
     builder.Services.AddOpenApi();
 
     var app = builder.Build();

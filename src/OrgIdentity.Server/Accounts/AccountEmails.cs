@@ -7,7 +7,8 @@ namespace OrgIdentity.Server.Accounts;
 /// <summary>The account e-mails' wording and links, in one place.</summary>
 public sealed class AccountEmails(IOptions<OrgIdentityOptions> options)
 {
-    public EmailMessage Confirmation(User user, string code) => new(
+    /// <summary>The confirmation link; <paramref name="returnUrl"/> (a local path) is where signing in afterwards leads, such as the join page of an invite link.</summary>
+    public EmailMessage Confirmation(User user, string code, string? returnUrl = null) => new(
         user.Email!,
         "Confirm your e-mail address",
         $"""
@@ -15,7 +16,7 @@ public sealed class AccountEmails(IOptions<OrgIdentityOptions> options)
 
         Confirm your e-mail address to finish creating your OrgIdentity account:
 
-        {options.Value.Link($"Account/ConfirmEmail?userId={user.Id}&code={Uri.EscapeDataString(code)}")}
+        {options.Value.Link($"Account/ConfirmEmail?userId={user.Id}&code={Uri.EscapeDataString(code)}{(returnUrl is null ? "" : "&returnUrl=" + Uri.EscapeDataString(returnUrl))}")}
 
         If you did not sign up, ignore this message.
         """);

@@ -28,8 +28,9 @@ public sealed partial class AccountsService(
     /// <summary>
     /// Creates an account and sends the confirmation e-mail. An e-mail that already has an account gets a
     /// note instead, and the caller sees the same success, so sign-up does not reveal who has an account.
+    /// <paramref name="returnUrl"/> (local) rides in the confirmation link, for sign-ups that continue somewhere (an invite link).
     /// </summary>
-    public async Task<IdentityResult> SignUpAsync(string name, string email, string password, CancellationToken cancellationToken)
+    public async Task<IdentityResult> SignUpAsync(string name, string email, string password, CancellationToken cancellationToken, string? returnUrl = null)
     {
         email = email.Trim();
 
@@ -68,7 +69,7 @@ public sealed partial class AccountsService(
             return created.Errors.All(e => e.Code is "DuplicateEmail" or "DuplicateUserName") ? IdentityResult.Success : created;
         }
 
-        outbox.Enqueue(emails.Confirmation(user, await users.GenerateEmailConfirmationTokenAsync(user)));
+        outbox.Enqueue(emails.Confirmation(user, await users.GenerateEmailConfirmationTokenAsync(user), returnUrl));
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         Log.SignedUp(logger, user.Id);

@@ -69,6 +69,7 @@ internal static class OrganizationsEndpoints
         organization.MapAudit();
         organization.MapDomains();
         organization.MapInvitations();
+        organization.MapInviteLinks();
         return app;
     }
 

@@ -53,6 +53,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         { "POST", "invitations", """{"email":"intruder@taken-over.example","role":"admin"}""" },
         { "POST", "invitations/{invitationId}/resend", null },
         { "DELETE", "invitations/{invitationId}", null },
+        { "GET", "invite-link", null },
+        { "POST", "invite-link", """{"role":"member"}""" },
+        { "DELETE", "invite-link", null },
     };
 
     [Fact]
@@ -390,6 +393,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var invited = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/invitations", new { email = $"bravo-invitee-{Guid.NewGuid():N}@example.com" });
         Assert.Equal(HttpStatusCode.Created, invited.StatusCode);
         var invitation = (await invited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("invitation");
+        Assert.Equal(HttpStatusCode.Created, (await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/invite-link", new { })).StatusCode);
         var organization = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}");
         return new Target(orgId, name, organization.GetProperty("slug").GetString()!, admin, await App.UserIdAsync(admin), token, member,
             await App.UserIdAsync(member), "b-spare")
@@ -407,7 +411,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var route = $"/api/v1/orgs/{target.OrganizationId}";
         var snapshot = new StringBuilder();
         foreach (var path in new[] { route, $"{route}/members", $"{route}/roles", $"{route}/roles/{target.SpareRole}", $"{route}/members/{target.MemberId}",
-            $"{route}/domains", $"{route}/units", $"{route}/invitations" })
+            $"{route}/domains", $"{route}/units", $"{route}/invitations", $"{route}/invite-link" })
         {
             var response = await api.Http.GetAsync(path);
             snapshot.Append(path).Append(": ").Append((int)response.StatusCode).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());

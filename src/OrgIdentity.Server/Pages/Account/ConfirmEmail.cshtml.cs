@@ -16,6 +16,12 @@ public sealed class ConfirmEmailModel(AccountsService accounts) : PageModel
     [BindProperty(SupportsGet = true)]
     public string? Code { get; set; }
 
+    /// <summary>Where signing in leads afterwards (a local path only), e.g. the join page of an invite link.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public string? LocalReturnUrl => Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : null;
+
     public bool? Confirmed { get; private set; }
 
     public void OnGet()
