@@ -56,7 +56,7 @@ internal static class ExportProbe
 
             var clock = Stopwatch.StartNew();
             await using var probe = new ProbeStream(clock);
-            await new MemberList(db).ExportAsync(organizationId, probe, cancellationToken);
+            await new MemberList(db).ExportAsync(organizationId, probe, invitationsAsOf: null, cancellationToken);
             var total = clock.Elapsed.TotalMilliseconds;
             await sampling.CancelAsync();
             await sampler;

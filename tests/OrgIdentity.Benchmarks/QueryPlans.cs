@@ -81,7 +81,7 @@ internal static class QueryPlans
         {
             var clock = Stopwatch.StartNew();
             await using var counter = new CountingStream();
-            await list.ExportAsync(organizationId, counter, cancellationToken);
+            await list.ExportAsync(organizationId, counter, invitationsAsOf: null, cancellationToken);
             Console.WriteLine($"(in-process export: {counter.Length / 1048576.0:0.0} MiB in {clock.Elapsed.TotalMilliseconds:0} ms)");
         }, times: 1);
 

@@ -83,10 +83,8 @@ public sealed class MemberList(OrgIdentityDbContext db)
     /// query per batch, each served by the index (organization, id) from its cursor), written row by row.
     /// One query for everything would let the database hash-join and sort all rows before the first one (PostgreSQL),
     /// or sort them in a temporary b-tree (SQLite): the first byte would wait for the whole export.
+    /// With <paramref name="invitationsAsOf"/>, the pending and expired (as of then) invitations follow the members.
     /// </summary>
-    public Task ExportAsync(Guid organizationId, Stream body, CancellationToken cancellationToken) => ExportAsync(organizationId, body, null, cancellationToken);
-
-    /// <summary>The member export; with <paramref name="invitationsAsOf"/>, the pending and expired (as of then) invitations follow the members.</summary>
     public async Task ExportAsync(Guid organizationId, Stream body, DateTime? invitationsAsOf, CancellationToken cancellationToken)
     {
         await using var csv = new CsvWriter(body);
