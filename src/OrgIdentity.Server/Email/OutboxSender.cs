@@ -83,8 +83,12 @@ internal sealed partial class OutboxSender(
                     ?? throw new InvalidOperationException("The outbox payload is empty.");
                 await transport.SendAsync(message.Id, email, cancellationToken);
                 var sentAt = time.GetUtcNow().UtcDateTime;
+                // A sent message keeps its recipient and subject but not its body: bodies carry invitation, reset and
+                // confirmation links, and the database (or a backup of it) must not be a way to use them.
+                var delivered = JsonSerializer.Serialize(email with { TextBody = "", HtmlBody = null });
                 await db.OutboxMessages.Where(m => m.Id == message.Id)
                     .ExecuteUpdateAsync(m => m.SetProperty(x => x.SentAt, sentAt)
+                        .SetProperty(x => x.Payload, delivered)
                         .SetProperty(x => x.LastError, (string?)null), cancellationToken);
                 Log.Sent(logger, message.Id);
             }

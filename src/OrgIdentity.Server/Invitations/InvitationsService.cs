@@ -90,7 +90,15 @@ public sealed class InvitationsService(
 {
     public const string SentMessage = "Invitation was successfully sent.";
 
-    private DateTime Now => time.GetUtcNow().UtcDateTime;
+    /// <summary>Now, to the microsecond PostgreSQL keeps, so what an answer says is what a later read says.</summary>
+    private DateTime Now
+    {
+        get
+        {
+            var now = time.GetUtcNow().UtcDateTime;
+            return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+        }
+    }
 
     // ---- the admin API ----
 
@@ -351,14 +359,20 @@ public sealed class InvitationsService(
     /// <summary>The signed-in <paramref name="user"/> accepts: one transaction under the organization's lock, so two accepts make one membership.</summary>
     public async Task<AcceptOutcome> AcceptAsync(string? token, User user, string? ip, CancellationToken cancellationToken)
     {
-        if (await FindAsync(token, tracked: false, cancellationToken) is not { } found)
+        // A session may outlive the disabling of its account by up to a minute; a disabled account accepts nothing.
+        if (user.IsDisabled || await FindAsync(token, tracked: false, cancellationToken) is not { } found)
         {
             return new AcceptOutcome(AcceptResult.Unknown);
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockOrganizationAsync(found.OrganizationId, cancellationToken);
-        var invitation = (await FindAsync(token, tracked: true, cancellationToken))!;
+        // Read again under the lock: a resend or revoke may have committed since.
+        if (await FindAsync(token, tracked: true, cancellationToken) is not { } invitation)
+        {
+            return new AcceptOutcome(AcceptResult.Unknown);
+        }
+
         if (Refuse(invitation) is { } refused)
         {
             return refused;
@@ -393,7 +407,12 @@ public sealed class InvitationsService(
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockOrganizationAsync(found.OrganizationId, cancellationToken);
-        var invitation = (await FindAsync(token, tracked: true, cancellationToken))!;
+        // Read again under the lock: a resend or revoke may have committed since.
+        if (await FindAsync(token, tracked: true, cancellationToken) is not { } invitation)
+        {
+            return new AcceptOutcome(AcceptResult.Unknown);
+        }
+
         if (Refuse(invitation) is { } refused)
         {
             return refused;
@@ -459,7 +478,10 @@ public sealed class InvitationsService(
         var hash = InvitationTokens.Hash(token!);
         var query = tracked ? db.Invitations : db.Invitations.AsNoTracking();
         var invitation = await query.Include(i => i.Organization).SingleOrDefaultAsync(i => i.TokenHash == hash, cancellationToken);
-        return invitation is not null && InvitationTokens.Matches(token!, invitation.TokenHash) ? invitation : null;
+        // An organization whose plan lost invitations honours none, not even those already sent (like its invite link).
+        return invitation is not null && InvitationTokens.Matches(token!, invitation.TokenHash) && invitation.Organization.Has(PlanFeature.Invitations)
+            ? invitation
+            : null;
     }
 
     // ---- shared ----
@@ -552,7 +574,12 @@ public sealed class InvitationsService(
         i.Id, i.Email, i.BaseRole,
         [.. i.RoleIds.Where(roleKeys.ContainsKey).Select(r => roleKeys[r]).Order(StringComparer.Ordinal)],
         [.. i.UnitIds.Order()],
-        StatusName(i, now), i.InvitedBy, i.InvitedAt, i.ExpiresAt, i.SendCount, i.LastSentAt, i.AcceptedBy, i.AcceptedAt, i.RevokedAt);
+        StatusName(i, now), i.InvitedBy, Utc(i.InvitedAt), Utc(i.ExpiresAt), i.SendCount, Utc(i.LastSentAt), i.AcceptedBy, Utc(i.AcceptedAt), Utc(i.RevokedAt));
+
+    // SQLite gives back times without a kind; they are UTC, and the JSON says so on every database.
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private static DateTime? Utc(DateTime? value) => value is { } v ? Utc(v) : null;
 
     /// <summary>"member", or "viewer (with the roles Reporter, Analyst)".</summary>
     internal static string RoleText(string baseRole, IReadOnlyCollection<string> roleNames) =>

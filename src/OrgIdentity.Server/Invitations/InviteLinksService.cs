@@ -66,6 +66,10 @@ public sealed class InviteLinksService(
     public const int MaxAllowedDomains = 50;
     public const int MaxMaxUses = 1_000_000;
 
+    /// <summary>What no invite link grants: the powers that make an admin.</summary>
+    private static readonly string[] AdministrativePermissions =
+        [MembersService.MembersEdit, CustomRolesService.RolesEdit, "organization-settings:edit", PermissionCatalog.Impersonate];
+
     /// <summary>The live link of the organization, or 404.</summary>
     public async Task<Outcome<InviteLinkView>> GetAsync(OrganizationCaller caller, CancellationToken cancellationToken)
     {
@@ -165,6 +169,14 @@ public sealed class InviteLinksService(
         if (baseRole == BuiltInRoles.Admin)
         {
             return Refusal.Invalid("role", "An invite link never makes admins; choose member or viewer.");
+        }
+
+        // A shareable link is anyone's who has it: no custom role on it may carry what makes an admin (managing people,
+        // roles or the organization, or logging in as others), whatever its base role says.
+        var administrative = members.PermissionsOf(baseRole, roles).Intersect(AdministrativePermissions, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (administrative.Count > 0)
+        {
+            return Refusal.Invalid("roles", $"An invite link never grants administrative permissions: {string.Join(", ", administrative)}.");
         }
 
         // The same rule as any grant (MemberAccounts, MembersService): nothing the creator does not hold, custom roles included.
@@ -290,6 +302,12 @@ public sealed class InviteLinksService(
         }
 
         var user = await db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
+        if (user.IsDisabled)
+        {
+            // The session may outlive the disabling by up to a minute; a disabled account joins nothing meanwhile.
+            return new JoinResult(JoinStatus.Invalid, InviteLinkState.Unknown, organization.Name);
+        }
+
         if (link.AllowedDomains.Count > 0)
         {
             if (!user.EmailConfirmed)

@@ -149,6 +149,7 @@ public sealed class MemberAccounts(
             outbox.Enqueue(Welcome(user, organization, await users.GeneratePasswordResetTokenAsync(user), welcome, welcome.BccMe ? admin : null));
             // This is the membership's welcome e-mail: no join path sends it a second one.
             membership.WelcomeSentAt = time.GetUtcNow().UtcDateTime;
+            audit.Record(caller.Actor, organization.Id, "member.welcome_sent", "user", user.Id.ToString(), new { bccMe = welcome.BccMe });
         }
 
         audit.Record(caller.Actor, organization.Id, "member.created", "user", user.Id.ToString(),

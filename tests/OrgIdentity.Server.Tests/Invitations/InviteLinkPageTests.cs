@@ -327,6 +327,31 @@ public abstract class InviteLinkPageTests(OrgIdentityApp app) : ServerTests(app)
     }
 
     [Fact]
+    public async Task A_link_limited_to_domains_makes_accounts_only_for_addresses_in_them()
+    {
+        var org = await InviteLinkSupport.OrganizationAsync(App);
+        var domain = $"limited-{Guid.NewGuid():N}.example";
+        var link = await InviteLinkSupport.CreateLinkAsync(org.AdminApi, org.Id, new { allowedDomains = new[] { domain } });
+        using var browser = App.CreateBrowser();
+        var outsider = $"outsider-{Guid.NewGuid():N}@elsewhere.example";
+
+        var page = await browser.OpenAsync(InviteLinkSupport.PathOf(link));
+        var refused = await browser.SubmitAsync(page, new Dictionary<string, string>
+        {
+            ["Input.Name"] = "Outsider",
+            ["Input.Email"] = outsider,
+            ["Input.Password"] = Users.Password,
+        }, action: "handler=SignUp");
+
+        Assert.Equal(HttpStatusCode.OK, refused.StatusCode);
+        Assert.Contains(domain, await refused.HtmlAsync(), StringComparison.Ordinal);
+        await using var scope = App.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>();
+        var normalized = outsider.ToUpperInvariant();
+        Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == normalized));
+    }
+
+    [Fact]
     public async Task Signing_up_through_a_dead_link_is_refused()
     {
         var org = await InviteLinkSupport.OrganizationAsync(App);

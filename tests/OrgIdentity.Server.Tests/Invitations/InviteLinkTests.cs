@@ -195,8 +195,28 @@ public abstract class InviteLinkTests(OrgIdentityApp app) : ServerTests(app)
         Assert.Empty(await InviteLinkSupport.NewAuditAsync(App, org.Id, audit));
 
         // What the manager holds, the manager may hand out.
-        var own = await InviteLinkSupport.CreateLinkAsync(managerApi, org.Id, new { role = "member", roles = new[] { "people-manager" } });
-        Assert.Equal(["people-manager"], own.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+        await InviteLinkSupport.CreateRoleAsync(org.AdminApi, org.Id, "reporter", "analytics:view");
+        var own = await InviteLinkSupport.CreateLinkAsync(managerApi, org.Id, new { role = "member", roles = new[] { "reporter" } });
+        Assert.Equal(["reporter"], own.GetProperty("roles").EnumerateArray().Select(r => r.GetString()));
+    }
+
+    [Theory]
+    [InlineData("members:edit")]
+    [InlineData("roles:edit")]
+    [InlineData("organization-settings:edit")]
+    [InlineData("members:impersonate")]
+    public async Task Not_even_an_admin_puts_an_administrative_permission_into_a_link(string permission)
+    {
+        var org = await InviteLinkSupport.OrganizationAsync(App);
+        await InviteLinkSupport.CreateRoleAsync(org.AdminApi, org.Id, "powerful", permission);
+        var audit = await InviteLinkSupport.AuditIdsAsync(App, org.Id);
+
+        var refused = await org.AdminApi.Http.PostAsJsonAsync(InviteLinkSupport.Path(org.Id), new { role = "viewer", roles = new[] { "powerful" } });
+
+        var problem = await InviteLinkSupport.AssertInvalidAsync(refused, "roles");
+        Assert.Contains(permission, problem.GetRawText(), StringComparison.Ordinal);
+        await InviteLinkSupport.AssertProblemAsync(await org.AdminApi.Http.GetAsync(InviteLinkSupport.Path(org.Id)), HttpStatusCode.NotFound);
+        Assert.Empty(await InviteLinkSupport.NewAuditAsync(App, org.Id, audit));
     }
 
     [Fact]
@@ -334,10 +354,11 @@ internal static class InviteLinkSupport
         return problem;
     }
 
-    public static async Task AssertInvalidAsync(HttpResponseMessage response, string field)
+    public static async Task<JsonElement> AssertInvalidAsync(HttpResponseMessage response, string field)
     {
         var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
         Assert.True(problem.TryGetProperty("errors", out var errors) && errors.EnumerateObject().Any(e => e.Name.Equals(field, StringComparison.OrdinalIgnoreCase)),
             $"Expected an error naming '{field}': {problem}");
+        return problem;
     }
 }

@@ -20,6 +20,9 @@ public sealed class InvitationModel(InvitationsService invitations, PendingToken
     public const string CookieName = "orgidentity.invitation";
     public const string PagePath = "/Account/Invitation";
 
+    /// <summary>The pending-token cookie's path, under the application's path base (an issuer on a sub-path).</summary>
+    private string CookiePath => Request.PathBase.Add(PagePath).Value!;
+
     [BindProperty]
     public InputModel Input { get; set; } = new();
 
@@ -36,15 +39,15 @@ public sealed class InvitationModel(InvitationsService invitations, PendingToken
     /// <summary>Something to tell beside the invitation (already a member).</summary>
     public string? Notice { get; private set; }
 
-    public string SignInUrl => $"/Account/Login?ReturnUrl={Uri.EscapeDataString(PagePath)}";
+    public string SignInUrl => Url.Content("~/Account/Login") + $"?ReturnUrl={Uri.EscapeDataString(PagePath)}";
 
     public async Task<IActionResult> OnGetAsync(string? token, CancellationToken cancellationToken)
     {
         if (token is not null)
         {
             // Out of the URL (history, Referer, proxy logs) at once.
-            pending.Keep(HttpContext, CookieName, token, PagePath);
-            return LocalRedirect(PagePath);
+            pending.Keep(HttpContext, CookieName, token, CookiePath);
+            return LocalRedirect(Url.Content("~" + PagePath));
         }
 
         if (JoinedOrganization is not null)
@@ -110,14 +113,14 @@ public sealed class InvitationModel(InvitationsService invitations, PendingToken
     public async Task<IActionResult> OnPostSwitchAccountAsync()
     {
         await signIn.SignOutAsync();
-        return LocalRedirect(PagePath);
+        return LocalRedirect(Url.Content("~" + PagePath));
     }
 
     private LocalRedirectResult Joined(string organization)
     {
-        pending.Forget(HttpContext, CookieName, PagePath);
+        pending.Forget(HttpContext, CookieName, CookiePath);
         JoinedOrganization = organization;
-        return LocalRedirect(PagePath);
+        return LocalRedirect(Url.Content("~" + PagePath));
     }
 
     private async Task LoadAsync(CancellationToken cancellationToken)

@@ -139,6 +139,13 @@ public sealed class JoinModel(InviteLinksService links, UserManager<User> users,
             return Page();
         }
 
+        // A link limited to some domains makes accounts only for addresses in them (public sign-up may be off).
+        if (preview.AllowedDomains.Count > 0 && !InviteLinksService.InAllowedDomain(Input.Email, preview.AllowedDomains))
+        {
+            ModelState.AddModelError("Input.Email", $"This link is for addresses at {string.Join(", ", preview.AllowedDomains)}.");
+            return Page();
+        }
+
         var result = await accounts.SignUpAsync(Input.Name, Input.Email, Input.Password, cancellationToken, returnUrl: PagePath);
         if (!result.Succeeded)
         {
