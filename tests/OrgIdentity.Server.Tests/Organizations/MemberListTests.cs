@@ -528,6 +528,30 @@ public abstract class MemberListTests(OrgIdentityApp app) : ServerTests(app)
         Assert.Contains(personId, (await KnownMembers.ListAsync(api, orgId, "search=pr")).Items.Select(i => i.UserId));
     }
 
+    /// <summary>Quotes, LIKE's wildcards and non-ASCII letters are plain characters of the search, with or without the index.</summary>
+    [Theory]
+    [InlineData("\"quote\"", true)]
+    [InlineData("\"quote", true)]
+    [InlineData("100%_sure", true)]
+    [InlineData("%_s", true)]
+    [InlineData("100%s", false)]
+    [InlineData("zoë", true)]
+    [InlineData("ZOË \"Q", true)]
+    [InlineData("quote\" 1", true)]
+    [InlineData("q*", false)]
+    public async Task Search_terms_are_literal_text(string term, bool found)
+    {
+        var (orgId, api) = await SmallOrganizationAsync("Literal search");
+        using var _ = api;
+        var person = await App.SignUpAsync("Zoë \"Quote\" 100%_sure");
+        await App.AddMemberAsync(orgId, person);
+        var personId = await App.UserIdAsync(person);
+
+        var page = await KnownMembers.ListAsync(api, orgId, $"search={Uri.EscapeDataString(term)}");
+
+        Assert.Equal(found ? new[] { personId } : [], page.Items.Select(i => i.UserId));
+    }
+
     [Fact]
     public async Task Disabling_a_person_hides_them_unless_disabled_users_are_included_and_enabling_shows_them_again()
     {
