@@ -43,7 +43,7 @@ public sealed class MemberList(OrgIdentityDbContext db)
             return Refusal.Invalid("sort", $"Sort by one of {string.Join(", ", Sorts.Keys)}, with '-' in front for descending.");
         }
 
-        var filtered = await FilterAsync(organizationId, request, cancellationToken);
+        var filtered = await FilterAsync(organizationId, request, searchIndex: true, cancellationToken);
         if (filtered.Refusal is { } refused)
         {
             return refused;
@@ -51,6 +51,12 @@ public sealed class MemberList(OrgIdentityDbContext db)
 
         var query = filtered.Value!;
         var total = await query.CountAsync(cancellationToken);
+        if (total > ScanForPagesBeyond && UsesSearchIndex(request.Search))
+        {
+            // Many matches: walking the sort's index and testing each row finds a page's 51 rows sooner (about
+            // 51 × members / matches rows) than fetching and sorting every match through the search index.
+            query = (await FilterAsync(organizationId, request, searchIndex: false, cancellationToken)).Value!;
+        }
         if (request.Cursor is not null)
         {
             if (Cursor.Read(request.Cursor) is not { } cursor || cursor.Sort != sortName || !sort.Accepts(cursor.Value))
@@ -145,10 +151,11 @@ public sealed class MemberList(OrgIdentityDbContext db)
     }
 
     /// <summary>The filters (everything but the search, sort and paging are shared with the export).</summary>
-    private async Task<Outcome<IQueryable<Membership>>> FilterAsync(Guid organizationId, MemberListRequest request, CancellationToken cancellationToken)
+    private async Task<Outcome<IQueryable<Membership>>> FilterAsync(Guid organizationId, MemberListRequest request, bool searchIndex,
+        CancellationToken cancellationToken)
     {
-        var term = string.IsNullOrWhiteSpace(request.Search) ? null : request.Search.Trim().ToLowerInvariant();
-        var query = Searchable(term).AsNoTracking().Where(m => m.OrganizationId == organizationId);
+        var term = SearchTerm(request.Search);
+        var query = (searchIndex && UsesSearchIndex(request.Search) ? Searchable(term!) : db.Memberships).AsNoTracking().Where(m => m.OrganizationId == organizationId);
         if (request.Status is not null)
         {
             MembershipStatus? status = request.Status switch { "active" => MembershipStatus.Active, "suspended" => MembershipStatus.Suspended, _ => null };
@@ -217,20 +224,23 @@ public sealed class MemberList(OrgIdentityDbContext db)
         return new Outcome<IQueryable<Membership>>(query, null);
     }
 
-    /// <summary>
-    /// The memberships a search can match. On SQLite, a term of three characters or more is looked up in the trigram
-    /// index MemberSearch (migration MemberSearch) as a phrase: with the trigram tokenizer a phrase matches wherever the
-    /// term occurs as a substring, read from the index's positions alone (five times faster at 100,000 than its
-    /// <c>LIKE '%term%'</c>, which rereads each candidate's text). Without the index SQLite would test every membership
-    /// of the organization. The caller's <c>Contains</c> filter still applies, so the result is the same either way.
-    /// </summary>
-    private IQueryable<Membership> Searchable(string? term)
-    {
-        if (term is not { Length: >= 3 } || !db.Database.IsSqlite())
-        {
-            return db.Memberships;
-        }
+    /// <summary>Above this many matches a page is found by walking the sort's index rather than through the search index.</summary>
+    private const int ScanForPagesBeyond = 500;
 
+    private static string? SearchTerm(string? search) => string.IsNullOrWhiteSpace(search) ? null : search.Trim().ToLowerInvariant();
+
+    /// <summary>Whether the search goes through SQLite's trigram index (terms of three characters or more).</summary>
+    private bool UsesSearchIndex(string? search) => SearchTerm(search) is { Length: >= 3 } && db.Database.IsSqlite();
+
+    /// <summary>
+    /// The memberships a search can match, from SQLite's trigram index MemberSearch (migration MemberSearch), queried
+    /// as a phrase: with the trigram tokenizer a phrase matches wherever the term occurs as a substring, read from the
+    /// index's positions alone (five times faster at 100,000 than its <c>LIKE '%term%'</c>, which rereads each
+    /// candidate's text). Without the index SQLite would test every membership of the organization for a rare term.
+    /// The caller's <c>Contains</c> filter still applies, so the result is the same either way.
+    /// </summary>
+    private IQueryable<Membership> Searchable(string term)
+    {
         // An FTS5 string: every character literal, a double quote doubled.
         var phrase = "\"" + term.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
         // CROSS JOIN is SQLite's way to fix the join order: the index's matches drive, each membership is then found by
