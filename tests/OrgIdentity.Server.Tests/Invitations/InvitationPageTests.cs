@@ -92,6 +92,7 @@ public abstract class InvitationPageTests(OrgIdentityApp app) : ServerTests(app)
 
         var page = await (await browser.OpenAsync(link)).HtmlAsync();
         Assert.Contains("Sign in to accept", page, StringComparison.Ordinal);
+        Assert.Contains("/Account/ForgotPassword", page, StringComparison.Ordinal);
         Assert.DoesNotContain("Input.Password", page, StringComparison.Ordinal);
 
         var signedIn = await browser.SignInAsync(person.Email, person.Password, "/Account/Invitation");
