@@ -146,23 +146,13 @@ public sealed class InviteLinksService(
         }
 
         var organization = caller.Organization;
-        var keys = request.Roles?.Select(k => k.Trim()).Distinct(StringComparer.Ordinal).ToList() ?? [];
-        var roles = await db.OrganizationRoles.Where(r => r.OrganizationId == organization.Id && keys.Contains(r.Key)).ToListAsync(cancellationToken);
-        if (keys.Except(roles.Select(r => r.Key), StringComparer.Ordinal).FirstOrDefault() is { } unknown)
+        var granted = await members.GrantsAsync(organization, request.Roles, request.Units, cancellationToken);
+        if (granted.Refusal is { } invalid)
         {
-            return Refusal.Invalid("roles", $"This organization has no role '{unknown}'.");
+            return invalid;
         }
 
-        var units = request.Units?.Distinct().ToList() ?? [];
-        if (units.Count > 0 && !organization.Has(PlanFeature.Units))
-        {
-            return PlanGate.NotInPlan(PlanFeature.Units);
-        }
-
-        if (await db.Units.CountAsync(u => u.OrganizationId == organization.Id && units.Contains(u.Id), cancellationToken) != units.Count)
-        {
-            return Refusal.Invalid("units", "Every unit must be one of this organization's.");
-        }
+        var (keys, roles, units) = granted.Value!;
 
         // DESIGN.md §2: invite link → viewer unless the organization changed its default; never admin, whatever the default says.
         var baseRole = request.Role ?? organization.DefaultRoles.InviteLink;

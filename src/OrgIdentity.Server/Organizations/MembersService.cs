@@ -212,6 +212,36 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
     }
 
     /// <summary>The effective permissions a base role and custom roles would give.</summary>
+    /// <summary>
+    /// The custom roles (by key) and units (by id) a request would give, checked as the organization's own: a 400 naming
+    /// <c>roles</c> or <c>units</c>, or the plan's 403 when units are given without the <c>units</c> feature.
+    /// </summary>
+    internal async Task<Outcome<Grants>> GrantsAsync(Organization organization, IReadOnlyList<string>? roleKeys, IReadOnlyList<Guid>? unitIds,
+        CancellationToken cancellationToken)
+    {
+        var keys = roleKeys?.Select(k => k.Trim()).Distinct(StringComparer.Ordinal).ToList() ?? [];
+        var roles = keys.Count == 0
+            ? []
+            : await db.OrganizationRoles.AsNoTracking().Where(r => r.OrganizationId == organization.Id && keys.Contains(r.Key)).ToListAsync(cancellationToken);
+        if (keys.Except(roles.Select(r => r.Key), StringComparer.Ordinal).FirstOrDefault() is { } unknown)
+        {
+            return Refusal.Invalid("roles", $"This organization has no role '{unknown}'.");
+        }
+
+        var units = unitIds?.Distinct().ToList() ?? [];
+        if (units.Count > 0 && !organization.Has(PlanFeature.Units))
+        {
+            return PlanGate.NotInPlan(PlanFeature.Units);
+        }
+
+        if (units.Count > 0 && await db.Units.CountAsync(u => u.OrganizationId == organization.Id && units.Contains(u.Id), cancellationToken) != units.Count)
+        {
+            return Refusal.Invalid("units", "Every unit must be one of this organization's.");
+        }
+
+        return new Grants(keys, roles, units);
+    }
+
     internal IReadOnlySet<string> PermissionsOf(string baseRole, IEnumerable<OrganizationRole> roles) =>
         access.PermissionsOf(baseRole, roles.Select(r => r.Permissions));
 
@@ -282,3 +312,6 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
             m.User.Company, m.BaseRole, m.Roles.Select(r => r.Role.Key).ToList(), m.Status, m.Source, m.LimitedToUnits,
             m.Units.Select(u => u.UnitId).ToList(), m.User.IsDisabled, m.JoinedAt, m.User.LastLoginAt, m.AuthzVersion);
 }
+
+/// <summary>What a new member, invitation or invite link gives besides its base role: custom roles (their keys as asked) and units.</summary>
+internal sealed record Grants(List<string> RoleKeys, List<OrganizationRole> Roles, List<Guid> Units);
