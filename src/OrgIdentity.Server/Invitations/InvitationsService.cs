@@ -356,14 +356,8 @@ public sealed class InvitationsService(
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.LockOrganizationAsync(found.OrganizationId, cancellationToken);
-        // Read again under the lock: a resend or revoke may have committed since.
-        if (await FindAsync(token, tracked: true, cancellationToken) is not { } invitation)
-        {
-            return new AcceptOutcome(AcceptResult.Unknown);
-        }
-
-        if (Refuse(invitation) is { } refused)
+        var (invitation, refused) = await LockLiveAsync(token, found, cancellationToken);
+        if (refused is not null)
         {
             return refused;
         }
@@ -396,14 +390,8 @@ public sealed class InvitationsService(
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.LockOrganizationAsync(found.OrganizationId, cancellationToken);
-        // Read again under the lock: a resend or revoke may have committed since.
-        if (await FindAsync(token, tracked: true, cancellationToken) is not { } invitation)
-        {
-            return new AcceptOutcome(AcceptResult.Unknown);
-        }
-
-        if (Refuse(invitation) is { } refused)
+        var (invitation, refused) = await LockLiveAsync(token, found, cancellationToken);
+        if (refused is not null)
         {
             return refused;
         }
@@ -448,6 +436,21 @@ public sealed class InvitationsService(
         await join.AddAsync(invitation.Organization, user, MembershipSource.Invitation, invitation.BaseRole, invitation.RoleIds, invitation.UnitIds, actor,
             cancellationToken);
         audit.Record(actor, invitation.OrganizationId, "invitation.accepted", "invitation", invitation.Id.ToString(), new { invitation.Email, userId = user.Id });
+    }
+
+    /// <summary>
+    /// Takes the organization's lock and reads the invitation again under it (a resend or revoke may have committed
+    /// since it was found): the live invitation, or what to answer instead.
+    /// </summary>
+    private async Task<(Invitation Invitation, AcceptOutcome? Refused)> LockLiveAsync(string? token, Invitation found, CancellationToken cancellationToken)
+    {
+        await db.LockOrganizationAsync(found.OrganizationId, cancellationToken);
+        if (await FindAsync(token, tracked: true, cancellationToken) is not { } invitation)
+        {
+            return (found, new AcceptOutcome(AcceptResult.Unknown));
+        }
+
+        return (invitation, Refuse(invitation));
     }
 
     private AcceptOutcome? Refuse(Invitation invitation) => StateOf(invitation, Now) switch
