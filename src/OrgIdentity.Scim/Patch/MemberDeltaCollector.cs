@@ -62,7 +62,7 @@ internal sealed class MemberDeltaCollector
     private static List<string> Ids(JsonNode? value)
     {
         var ids = new List<string>();
-        IEnumerable<JsonNode?> items = value is JsonArray array ? array : [value];
+        IEnumerable<JsonNode?> items = value is JsonArray array ? array : new List<JsonNode?> { value };
         foreach (var item in items)
         {
             if (PatchJson.IsUnassigned(item))

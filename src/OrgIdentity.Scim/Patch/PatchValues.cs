@@ -134,7 +134,7 @@ internal static class PatchValues
     public static List<JsonNode> Elements(ScimAttribute attribute, JsonNode? value, string name)
     {
         var elements = new List<JsonNode>();
-        IEnumerable<JsonNode?> items = value is JsonArray array ? array : [value];
+        IEnumerable<JsonNode?> items = value is JsonArray array ? array : new List<JsonNode?> { value };
         foreach (var item in items)
         {
             if (PatchJson.IsUnassigned(item))
