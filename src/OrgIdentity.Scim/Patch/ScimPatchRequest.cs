@@ -10,6 +10,9 @@ namespace OrgIdentity.Scim;
 /// </summary>
 public sealed class ScimPatchRequest
 {
+    /// <summary>The deepest nesting of a body <see cref="Parse"/> accepts.</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>Creates a request from operations already read.</summary>
     public ScimPatchRequest(IReadOnlyList<ScimPatchOperation> operations)
     {
@@ -34,6 +37,8 @@ public sealed class ScimPatchRequest
             throw ScimException.InvalidSyntax("A PATCH body must be a JSON object with an 'Operations' array.");
         }
 
+        CheckTree(message, depth: 1);
+
         CheckSchemas(message);
         if (FindProperty(message, "Operations") is not JsonArray operations)
         {
@@ -53,6 +58,44 @@ public sealed class ScimPatchRequest
         }
 
         return new ScimPatchRequest(parsed);
+    }
+
+    /// <summary>
+    /// Reads every object once, here, so that a repeated key (which <see cref="JsonObject"/> reports only when
+    /// first read) is <c>invalidSyntax</c> rather than an exception halfway through the patch, and refuses bodies
+    /// nested deeper than <see cref="MaxDepth"/> (no SCIM value nests beyond four).
+    /// </summary>
+    private static void CheckTree(JsonNode? node, int depth)
+    {
+        if (depth > MaxDepth)
+        {
+            throw ScimException.InvalidSyntax($"The PATCH body nests deeper than {MaxDepth} levels.");
+        }
+
+        if (node is JsonObject obj)
+        {
+            List<JsonNode?> children;
+            try
+            {
+                children = obj.Select(property => property.Value).ToList();
+            }
+            catch (ArgumentException)
+            {
+                throw ScimException.InvalidSyntax("The PATCH body repeats a key within one object.");
+            }
+
+            foreach (var child in children)
+            {
+                CheckTree(child, depth + 1);
+            }
+        }
+        else if (node is JsonArray array)
+        {
+            foreach (var child in array)
+            {
+                CheckTree(child, depth + 1);
+            }
+        }
     }
 
     private static void CheckSchemas(JsonObject message)
