@@ -130,6 +130,7 @@ public sealed class PatchErrorTests
     [InlineData("""{"op":"replace","path":"name.nickname","value":"x"}""")]
     [InlineData("""{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoeSize"}""")]
     [InlineData("""{"op":"replace","path":"urn:example:unknown:2.0:User:title","value":"x"}""")]
+    [InlineData("""{"op":"remove","path":"urn:example:unknown:2.0:User"}""")]
     [InlineData("""{"op":"replace","value":{"favouriteColour":"blue"}}""")]
     [InlineData("""{"op":"replace","path":"userName[value eq \"x\"]","value":"y"}""")]
     [InlineData("""{"op":"replace","path":"emails[colour eq \"red\"].value","value":"y"}""")]

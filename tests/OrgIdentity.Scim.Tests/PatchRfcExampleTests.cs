@@ -318,4 +318,23 @@ public sealed class PatchRfcExampleTests
         Assert.False(user["addresses"]![1]!.AsObject().ContainsKey("postalCode"));
         Assert.Equal("91608", (string)user["addresses"]![0]!["postalCode"]!);
     }
+
+    [Fact]
+    public void A_path_that_is_the_core_schema_urn_targets_the_core_attributes()
+    {
+        var user = PatchUser(User(), """{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User","value":{"displayName":"Barbara","name":{"givenName":"Barb"}}}""");
+
+        Assert.Equal("Barbara", (string)user["displayName"]!);
+        AssertJson("""{"familyName":"Jensen","givenName":"Barb"}""", user["name"]);
+    }
+
+    [Fact]
+    public void A_urn_qualified_core_path_is_the_core_attribute()
+    {
+        var user = PatchUser(User(),
+            """{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:name.givenName","value":"Barb"}""",
+            $$"""{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:id","value":"{{UserId}}"}""");
+
+        Assert.Equal("Barb", (string)user["name"]!["givenName"]!);
+    }
 }

@@ -37,7 +37,8 @@ internal sealed class PatchEngine(JsonObject document, ScimResourceType type, Me
         }
         else if (operation.PathText is not null)
         {
-            throw ScimException.InvalidPath($"the path \"{operation.PathText}\" was not parsed.");
+            throw ScimException.InvalidPath(
+                $"\"{operation.PathText}\" is neither an attribute path nor a schema URN of {type.Name}.");
         }
         else if (operation.Type == ScimPatchOperationType.Remove)
         {
@@ -120,7 +121,7 @@ internal sealed class PatchEngine(JsonObject document, ScimResourceType type, Me
         var resolved = type.Resolve(path)
             ?? throw ScimException.InvalidPath($"'{path}' is not an attribute of {type.Name}.");
         var attribute = resolved.Attribute;
-        if (resolved.Schema is null && string.Equals(attribute.Name, "id", StringComparison.Ordinal))
+        if (ReferenceEquals(attribute, IdAttribute))
         {
             CheckId(operationType, value);
             return;
@@ -186,8 +187,11 @@ internal sealed class PatchEngine(JsonObject document, ScimResourceType type, Me
         throw ScimException.Mutability("'id' is read-only; a value may only repeat the resource's own id.");
     }
 
-    private static bool IsGroupMembers(ScimResolvedPath resolved) =>
-        resolved.Schema is not null && resolved.Attribute.MultiValued
+    private static ScimAttribute IdAttribute { get; } =
+        ScimPathResolution.CommonAttributes.First(attribute => attribute.Name == "id");
+
+    private bool IsGroupMembers(ScimResolvedPath resolved) =>
+        resolved.Schema?.Id == type.Schema.Id && resolved.Attribute.MultiValued
         && string.Equals(resolved.Attribute.Name, "members", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Replace/add of a single-valued simple attribute (RFC 7644 §3.5.2.1: add on single-valued = set, P5).</summary>
@@ -374,6 +378,7 @@ internal sealed class PatchEngine(JsonObject document, ScimResourceType type, Me
         }
 
         MultiValues.RemoveEmptyObjects(list);
+        MultiValues.RemoveDuplicates(attribute, list);
         if (list.Count == 0)
         {
             Remove(new ScimResolvedPath(resolved.Schema, attribute, null), null);

@@ -135,6 +135,11 @@ public sealed class ScimPatchRequest
             {
                 path = ScimFilterParser.ParsePath(pathText);
             }
+            catch (ScimException) when (IsBareUrn(pathText))
+            {
+                // A schema URN alone ("urn:...:enterprise:2.0:User") targets that schema's attributes; only the
+                // resource type knows its URNs, so ScimPatcher decides (and fails with invalidPath if unknown).
+            }
             catch (ScimException exception)
             {
                 throw new ScimException(exception.Status, exception.ScimType, $"Operations[{index}]: {exception.Detail}");
@@ -143,6 +148,10 @@ public sealed class ScimPatchRequest
 
         return new ScimPatchOperation(index, type, pathText, path, FindProperty(operation, "value"));
     }
+
+    private static bool IsBareUrn(string path) =>
+        path.StartsWith("urn:", StringComparison.OrdinalIgnoreCase)
+        && path.IndexOfAny(['[', ']', ' ', '"']) < 0;
 
     private static ScimPatchOperationType ParseType(JsonNode? node, int index)
     {
