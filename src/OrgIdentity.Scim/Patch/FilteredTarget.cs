@@ -65,10 +65,7 @@ internal sealed class FilteredTarget(PatchEngine engine, ScimResolvedPath resolv
                 throw ScimException.Mutability($"'{Attribute.Name}' is immutable: its values cannot be removed.");
             }
 
-            foreach (var match in matches)
-            {
-                list.Remove(match);
-            }
+            MultiValues.RemoveAll(list, matches);
         }
 
         if (list.Count == 0)
@@ -92,6 +89,7 @@ internal sealed class FilteredTarget(PatchEngine engine, ScimResolvedPath resolv
 
         var changes = PatchValues.Complex(Attribute, value, Name);
         JsonNode? preferred = null;
+        var written = matches;
         if (matches.Count == 0)
         {
             var element = Template();
@@ -102,6 +100,7 @@ internal sealed class FilteredTarget(PatchEngine engine, ScimResolvedPath resolv
 
             list = Append(container, list, element);
             preferred = element;
+            written = [element];
         }
         else
         {
@@ -125,7 +124,7 @@ internal sealed class FilteredTarget(PatchEngine engine, ScimResolvedPath resolv
             }
         }
 
-        MultiValues.RemoveDuplicates(Attribute, list!);
+        MultiValues.RemoveDuplicatesOf(Attribute, list!, written);
         MultiValues.KeepOnePrimary(Attribute, list!, preferred);
     }
 
@@ -158,9 +157,11 @@ internal sealed class FilteredTarget(PatchEngine engine, ScimResolvedPath resolv
     private void WriteSimpleValues(JsonObject container, JsonArray? list, List<JsonNode> matches, JsonNode? value)
     {
         var newValue = PatchValues.Simple(Attribute, value, Name);
+        var written = new List<JsonNode>();
         if (matches.Count == 0)
         {
             list = Append(container, list, newValue);
+            written.Add(newValue);
         }
         else
         {
@@ -171,11 +172,13 @@ internal sealed class FilteredTarget(PatchEngine engine, ScimResolvedPath resolv
 
             foreach (var match in matches)
             {
-                list![list.IndexOf(match)] = newValue.DeepClone();
+                var replacement = newValue.DeepClone();
+                list![list.IndexOf(match)] = replacement;
+                written.Add(replacement);
             }
         }
 
-        MultiValues.RemoveDuplicates(Attribute, list!);
+        MultiValues.RemoveDuplicatesOf(Attribute, list!, written);
     }
 
     /// <summary>
@@ -204,7 +207,7 @@ internal sealed class FilteredTarget(PatchEngine engine, ScimResolvedPath resolv
             }
         }
 
-        MultiValues.RemoveDuplicates(Attribute, list!);
+        MultiValues.RemoveDuplicatesOf(Attribute, list!, written);
         MultiValues.KeepOnePrimary(Attribute, list!, written.LastOrDefault(PatchEngine.IsPrimary));
     }
 

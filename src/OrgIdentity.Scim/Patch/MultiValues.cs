@@ -6,18 +6,21 @@ namespace OrgIdentity.Scim;
 internal static class MultiValues
 {
     /// <summary>
-    /// Adds <paramref name="element"/> to <paramref name="list"/>, or, when an equal value is already there, merges
-    /// the new sub-attributes into it (RFC 7644 §3.5.2.1: no duplicate values). Returns the stored element.
+    /// Adds <paramref name="element"/> to <paramref name="list"/> (indexed by <paramref name="index"/>), or, when
+    /// an equal value is already there, merges the new sub-attributes into it (RFC 7644 §3.5.2.1: no duplicate
+    /// values). Returns the stored element.
     /// </summary>
-    public static JsonNode AddOrMerge(ScimAttribute attribute, JsonArray list, JsonNode element)
+    public static JsonNode AddOrMerge(ScimAttribute attribute, JsonArray list, ValueIndex index, JsonNode element)
     {
-        foreach (var existing in list)
+        foreach (var existing in index.Candidates(element))
         {
-            if (existing is not null && AreSameValue(attribute, existing, element))
+            if (AreSameValue(attribute, existing, element))
             {
                 if (existing is JsonObject target && element is JsonObject source)
                 {
+                    index.Remove(existing);
                     PatchEngine.MergeInto(attribute, target, source, attribute.Name);
+                    index.Add(existing);
                 }
 
                 return existing;
@@ -25,7 +28,27 @@ internal static class MultiValues
         }
 
         list.Add(element);
+        index.Add(element);
         return element;
+    }
+
+    /// <summary>Removes from <paramref name="list"/> every value listed in <paramref name="removals"/>, in one pass.</summary>
+    public static bool RemoveAll(JsonArray list, IReadOnlyCollection<JsonNode> removals)
+    {
+        if (removals.Count == 0)
+        {
+            return false;
+        }
+
+        var removed = new HashSet<JsonNode>(removals, ReferenceEqualityComparer.Instance);
+        var kept = list.Where(value => value is null || !removed.Contains(value)).ToList();
+        list.Clear();
+        foreach (var value in kept)
+        {
+            list.Add(value);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -119,31 +142,29 @@ internal static class MultiValues
     }
 
     /// <summary>Drops values left without any sub-attribute.</summary>
-    public static void RemoveEmptyObjects(JsonArray list)
-    {
-        for (var position = list.Count - 1; position >= 0; position--)
-        {
-            if (list[position] is JsonObject { Count: 0 })
-            {
-                list.RemoveAt(position);
-            }
-        }
-    }
+    public static void RemoveEmptyObjects(JsonArray list) =>
+        RemoveAll(list, list.Where(value => value is JsonObject { Count: 0 }).Select(value => value!).ToList());
 
-    /// <summary>Merges later duplicates into the first of their kind (after a replace of several matches).</summary>
-    public static void RemoveDuplicates(ScimAttribute attribute, JsonArray list)
+    /// <summary>
+    /// After values were rewritten in place (<paramref name="written"/>), drops the other values that now equal
+    /// one of them: the rewritten value carries the newest data.
+    /// </summary>
+    public static void RemoveDuplicatesOf(ScimAttribute attribute, JsonArray list, IEnumerable<JsonNode> written)
     {
-        for (var position = list.Count - 1; position > 0; position--)
+        var index = new ValueIndex(attribute, list);
+        var duplicates = new List<JsonNode>();
+        foreach (var value in written)
         {
-            var candidate = list[position];
-            for (var earlier = 0; earlier < position; earlier++)
+            foreach (var candidate in index.Candidates(value))
             {
-                if (candidate is not null && list[earlier] is { } first && AreSameValue(attribute, first, candidate))
+                if (!ReferenceEquals(candidate, value) && AreSameValue(attribute, candidate, value))
                 {
-                    list.RemoveAt(position);
-                    break;
+                    duplicates.Add(candidate);
+                    index.Remove(candidate);
                 }
             }
         }
+
+        RemoveAll(list, duplicates);
     }
 }

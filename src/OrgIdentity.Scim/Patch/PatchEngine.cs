@@ -297,10 +297,11 @@ internal sealed class PatchEngine(JsonObject document, ScimResourceType type, Me
         }
 
         var list = operationType == ScimPatchOperationType.Add && existing is not null ? existing : [];
+        var index = new ValueIndex(attribute, list);
         JsonNode? preferred = null;
         foreach (var element in elements)
         {
-            var stored = MultiValues.AddOrMerge(attribute, list, element);
+            var stored = MultiValues.AddOrMerge(attribute, list, index, element);
             if (IsPrimary(element))
             {
                 preferred = stored;
@@ -378,7 +379,7 @@ internal sealed class PatchEngine(JsonObject document, ScimResourceType type, Me
         }
 
         MultiValues.RemoveEmptyObjects(list);
-        MultiValues.RemoveDuplicates(attribute, list);
+        MultiValues.RemoveDuplicatesOf(attribute, list, list.OfType<JsonObject>().ToList());
         if (list.Count == 0)
         {
             Remove(new ScimResolvedPath(resolved.Schema, attribute, null), null);
@@ -431,22 +432,28 @@ internal sealed class PatchEngine(JsonObject document, ScimResourceType type, Me
             return;
         }
 
-        var removed = false;
-        for (var position = existing.Count - 1; position >= 0; position--)
+        var index = new ValueIndex(attribute, existing);
+        var removals = new List<JsonNode>();
+        foreach (var element in elements)
         {
-            if (elements.Any(element => MultiValues.IsListed(attribute, existing[position], element)))
+            // A listed value with a 'value' can only match values with that 'value'; others need a full scan.
+            var candidates = element is JsonObject listedObject && PatchJson.Get(listedObject, "value") is null
+                ? existing.OfType<JsonNode>()
+                : index.Candidates(element);
+            foreach (var candidate in candidates.Where(candidate => MultiValues.IsListed(attribute, candidate, element)).ToList())
             {
-                if (attribute.Mutability == ScimMutability.Immutable)
-                {
-                    throw ScimException.Mutability($"'{attribute.Name}' is immutable: its values cannot be removed.");
-                }
-
-                existing.RemoveAt(position);
-                removed = true;
+                removals.Add(candidate);
+                index.Remove(candidate);
             }
         }
 
-        if (removed && existing.Count == 0)
+        if (removals.Count > 0 && attribute.Mutability == ScimMutability.Immutable)
+        {
+            throw ScimException.Mutability($"'{attribute.Name}' is immutable: its values cannot be removed.");
+        }
+
+        if (MultiValues.RemoveAll(existing, removals.Distinct(ReferenceEqualityComparer.Instance).Cast<JsonNode>().ToList())
+            && existing.Count == 0)
         {
             Remove(new ScimResolvedPath(resolved.Schema, attribute, null), null);
         }
