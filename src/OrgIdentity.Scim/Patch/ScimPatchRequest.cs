@@ -38,7 +38,6 @@ public sealed class ScimPatchRequest
         }
 
         CheckTree(message, depth: 1);
-
         CheckSchemas(message);
         if (FindProperty(message, "Operations") is not JsonArray operations)
         {
