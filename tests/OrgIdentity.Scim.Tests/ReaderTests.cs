@@ -422,4 +422,48 @@ public sealed class ReaderTests
 
         Assert.Equal(ScimErrorType.InvalidSyntax, exception.ScimType);
     }
+
+    [Theory]
+    [InlineData("{\"userName\": \"a\", \"userName\": \"b\"}")]
+    [InlineData("{\"userName\": \"a\", \"name\": { \"givenName\": \"x\", \"givenName\": \"y\" } }")]
+    public void Json_with_a_property_name_twice_is_invalid_syntax(string body)
+    {
+        var exception = Refused(() => ScimResourceReader.ParseJson(body));
+
+        Assert.Equal(ScimErrorType.InvalidSyntax, exception.ScimType);
+        Assert.Contains("the same property name twice", exception.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Integer_decimal_and_date_time_attributes_are_read_and_checked()
+    {
+        var schema = new ScimSchema
+        {
+            Id = "urn:example:scim:schemas:core:1.0:Device",
+            Name = "Device",
+            Attributes =
+            [
+                new() { Name = "serial", Required = true },
+                new() { Name = "ports", Type = ScimAttributeType.Integer },
+                new() { Name = "weight", Type = ScimAttributeType.Decimal },
+                new() { Name = "installed", Type = ScimAttributeType.DateTime },
+                new() { Name = "tags", MultiValued = true },
+            ],
+        };
+        var type = new ScimResourceType { Name = "Device", Endpoint = "/Devices", Schema = schema };
+
+        var read = ScimResourceReader.Read(
+            JsonNode.Parse("""{ "serial": "s1", "ports": "4", "weight": "1.5", "installed": "2024-05-01T10:00:00Z", "tags": "one" }""")!, type);
+        var fromCode = ScimResourceReader.Read(new JsonObject { ["serial"] = JsonValue.Create(Guid.Empty), ["ports"] = 8 }, type);
+        var badInteger = Refused(() => ScimResourceReader.Read(JsonNode.Parse("""{ "serial": "s1", "ports": 1.5 }""")!, type));
+        var badDate = Refused(() => ScimResourceReader.Read(JsonNode.Parse("""{ "serial": "s1", "installed": "yesterday" }""")!, type));
+
+        AssertJson("""
+            { "schemas": ["urn:example:scim:schemas:core:1.0:Device"], "serial": "s1", "ports": 4, "weight": 1.5, "installed": "2024-05-01T10:00:00Z", "tags": ["one"] }
+            """, read);
+        Assert.Equal(Guid.Empty.ToString(), (string?)fromCode["serial"]);
+        Assert.Equal(8, (long?)fromCode["ports"]);
+        Assert.Equal("'ports' must be an integer, not a number.", badInteger.Detail);
+        Assert.Equal("'installed' must be a date and time (xsd:dateTime), not a string.", badDate.Detail);
+    }
 }

@@ -48,11 +48,14 @@ public static class ScimResourceReader
     /// <summary>The deepest nesting of objects and arrays <see cref="ParseJson"/> accepts.</summary>
     public const int MaxDepth = 64;
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
+    // Duplicate property names are refused while parsing: JsonObject would otherwise throw ArgumentException on
+    // first access, far from here.
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth, AllowDuplicateProperties = false };
 
     /// <summary>
-    /// Parses a request body that must be a JSON object. Empty, malformed or too deeply nested JSON, or JSON that
-    /// is not an object, is a 400 <c>invalidSyntax</c> whose detail says where (1-based line and byte column).
+    /// Parses a request body that must be a JSON object. Empty, malformed or too deeply nested JSON, an object
+    /// with one property name twice, or JSON that is not an object, is a 400 <c>invalidSyntax</c> whose detail
+    /// says where (1-based line and byte column) when System.Text.Json knows.
     /// </summary>
     /// <param name="body">The request body as text.</param>
     /// <returns>The parsed object.</returns>
@@ -307,7 +310,7 @@ public static class ScimResourceReader
                 }
 
                 // SCIM-INTEROP §1.4 and P2: "True"/"False" strings from Entra and the MS test suite.
-                if (kind == JsonValueKind.String && bool.TryParse(scalar.GetValue<string>().Trim(), out var flag))
+                if (kind == JsonValueKind.String && bool.TryParse(StringOf(scalar).Trim(), out var flag))
                 {
                     return JsonValue.Create(flag);
                 }
@@ -315,13 +318,15 @@ public static class ScimResourceReader
                 break;
 
             case ScimAttributeType.Integer:
-                if (kind == JsonValueKind.Number && scalar.TryGetValue<long>(out var whole))
+                // The JSON text, not TryGetValue<long>: a value built in code from an int is not a long.
+                if (kind == JsonValueKind.Number
+                    && long.TryParse(scalar.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole))
                 {
                     return JsonValue.Create(whole);
                 }
 
                 if (kind == JsonValueKind.String
-                    && long.TryParse(scalar.GetValue<string>().Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out whole))
+                    && long.TryParse(StringOf(scalar).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out whole))
                 {
                     return JsonValue.Create(whole);
                 }
@@ -335,7 +340,7 @@ public static class ScimResourceReader
                 }
 
                 if (kind == JsonValueKind.String
-                    && decimal.TryParse(scalar.GetValue<string>().Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
+                    && decimal.TryParse(StringOf(scalar).Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
                 {
                     return JsonValue.Create(real);
                 }
@@ -344,9 +349,9 @@ public static class ScimResourceReader
 
             case ScimAttributeType.DateTime:
                 if (kind == JsonValueKind.String
-                    && DateTimeOffset.TryParse(scalar.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _))
+                    && DateTimeOffset.TryParse(StringOf(scalar), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out _))
                 {
-                    return Text(scalar.GetValue<string>());
+                    return Text(StringOf(scalar));
                 }
 
                 break;
@@ -355,7 +360,7 @@ public static class ScimResourceReader
                 // String, reference and binary: kept as sent; a number is kept as its JSON text (see the remarks).
                 if (kind == JsonValueKind.String)
                 {
-                    return Text(scalar.GetValue<string>());
+                    return Text(StringOf(scalar));
                 }
 
                 if (kind == JsonValueKind.Number)
@@ -369,13 +374,25 @@ public static class ScimResourceReader
         throw WrongType(label, Expected(attribute.Type), value);
     }
 
+    /// <summary>The text of a string value, also for values built in code from a Guid, a char or a DateTime.</summary>
+    private static string StringOf(JsonValue value)
+    {
+        if (value.TryGetValue<string>(out var text))
+        {
+            return text;
+        }
+
+        using var document = JsonDocument.Parse(value.ToJsonString());
+        return document.RootElement.GetString() ?? "";
+    }
+
     private static JsonValue Text(string text) => JsonValue.Create(text)!; // null only for a null string
 
     private static bool IsUnassigned(JsonNode? value) => value switch
     {
         null => true,
         JsonArray array => array.Count == 0,
-        JsonValue scalar => scalar.GetValueKind() == JsonValueKind.String && scalar.GetValue<string>().Length == 0,
+        JsonValue scalar => scalar.GetValueKind() == JsonValueKind.String && StringOf(scalar).Length == 0,
         _ => false,
     };
 
@@ -411,10 +428,13 @@ public static class ScimResourceReader
             ? $" at line {line + 1}, column {(exception.BytePositionInLine ?? 0) + 1}"
             : "";
 
-        // System.Text.Json reports the depth limit as a JsonException like any syntax error; say which one it is.
+        // System.Text.Json reports the depth limit and duplicate names as JsonExceptions like any syntax error; say
+        // which one it is (its messages are English unless a satellite assembly is installed: then the generic text).
         var why = exception.Message.Contains("depth", StringComparison.OrdinalIgnoreCase)
             ? $"objects and arrays nest deeper than {MaxDepth} levels"
-            : "it is not valid JSON";
+            : exception.Message.Contains("duplicate", StringComparison.OrdinalIgnoreCase)
+                ? "an object has the same property name twice"
+                : "it is not valid JSON";
         return $"The request body cannot be read{where}: {why}.";
     }
 
