@@ -99,12 +99,31 @@ public abstract record ScimFilter(int Position);
 /// <param name="Value">The value.</param>
 /// <param name="Position">Where the node starts.</param>
 public sealed record ScimComparisonFilter(ScimPath Path, ScimComparisonOperator Operator, ScimLiteral Value, int Position)
-    : ScimFilter(Position);
+    : ScimFilter(Position)
+{
+    /// <summary>The comparison as filter text.</summary>
+    public override string ToString() => $"{Path} {Operator switch
+    {
+        ScimComparisonOperator.Equal => "eq",
+        ScimComparisonOperator.NotEqual => "ne",
+        ScimComparisonOperator.Contains => "co",
+        ScimComparisonOperator.StartsWith => "sw",
+        ScimComparisonOperator.EndsWith => "ew",
+        ScimComparisonOperator.GreaterThan => "gt",
+        ScimComparisonOperator.GreaterThanOrEqual => "ge",
+        ScimComparisonOperator.LessThan => "lt",
+        _ => "le",
+    }} {Value}";
+}
 
 /// <summary><c>path pr</c>: the attribute has a non-empty value.</summary>
 /// <param name="Path">The attribute.</param>
 /// <param name="Position">Where the node starts.</param>
-public sealed record ScimPresentFilter(ScimPath Path, int Position) : ScimFilter(Position);
+public sealed record ScimPresentFilter(ScimPath Path, int Position) : ScimFilter(Position)
+{
+    /// <summary>The filter as text.</summary>
+    public override string ToString() => $"{Path} pr";
+}
 
 /// <summary>The logical operators.</summary>
 public enum ScimLogicalOperator
@@ -122,12 +141,22 @@ public enum ScimLogicalOperator
 /// <param name="Right">The right operand.</param>
 /// <param name="Position">Where the node starts.</param>
 public sealed record ScimLogicalFilter(ScimLogicalOperator Operator, ScimFilter Left, ScimFilter Right, int Position)
-    : ScimFilter(Position);
+    : ScimFilter(Position)
+{
+    /// <summary>The filter as text; logical operands are parenthesised, so the text means the same tree.</summary>
+    public override string ToString() => $"{Operand(Left)} {(Operator == ScimLogicalOperator.And ? "and" : "or")} {Operand(Right)}";
+
+    private static string Operand(ScimFilter filter) => filter is ScimLogicalFilter ? $"({filter})" : filter.ToString();
+}
 
 /// <summary><c>not (filter)</c>.</summary>
 /// <param name="Operand">The negated filter.</param>
 /// <param name="Position">Where the node starts.</param>
-public sealed record ScimNotFilter(ScimFilter Operand, int Position) : ScimFilter(Position);
+public sealed record ScimNotFilter(ScimFilter Operand, int Position) : ScimFilter(Position)
+{
+    /// <summary>The filter as text.</summary>
+    public override string ToString() => $"not ({Operand})";
+}
 
 /// <summary>
 /// <c>attribute[filter]</c> as a filter of its own: some element of the multi-valued attribute matches, for
@@ -136,4 +165,8 @@ public sealed record ScimNotFilter(ScimFilter Operand, int Position) : ScimFilte
 /// </summary>
 /// <param name="Path">The multi-valued attribute and its value filter.</param>
 /// <param name="Position">Where the node starts.</param>
-public sealed record ScimValuePathFilter(ScimPath Path, int Position) : ScimFilter(Position);
+public sealed record ScimValuePathFilter(ScimPath Path, int Position) : ScimFilter(Position)
+{
+    /// <summary>The filter as text.</summary>
+    public override string ToString() => Path.ToString();
+}
