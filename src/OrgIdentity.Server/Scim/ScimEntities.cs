@@ -85,6 +85,12 @@ public sealed class DirectoryGroup
     public DateTime LastModifiedAt { get; set; }
     public int Version { get; set; } = 1;
 
+    /// <summary>
+    /// The base role the group's members get (<c>admin</c>, <c>member</c>, <c>viewer</c>), or null. A member of several
+    /// such groups gets the highest; DESIGN.md §2: SCIM gives <c>member</c> unless a group mapping says otherwise.
+    /// </summary>
+    public string? BaseRole { get; set; }
+
     /// <summary>Custom roles the group's members get (source DirectoryGroup; manual grants stay).</summary>
     public List<Guid> RoleIds { get; set; } = [];
 
@@ -148,6 +154,7 @@ internal sealed class DirectoryGroupConfiguration : IEntityTypeConfiguration<Dir
         builder.Property(g => g.DisplayName).HasMaxLength(256);
         builder.Property(g => g.DisplayNameNormalized).HasMaxLength(256);
         builder.Property(g => g.ExternalId).HasMaxLength(256);
+        builder.Property(g => g.BaseRole).HasMaxLength(20);
         builder.HasIndex(g => new { g.OrganizationId, g.DisplayNameNormalized }).IsUnique();
         builder.HasIndex(g => new { g.OrganizationId, g.ExternalId }).IsUnique();
         builder.HasIndex(g => new { g.OrganizationId, g.Id });

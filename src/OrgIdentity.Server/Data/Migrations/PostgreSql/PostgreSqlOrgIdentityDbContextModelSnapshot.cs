@@ -804,6 +804,11 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                         .HasColumnType("character varying(20)")
                         .UseCollation("C");
 
+                    b.Property<string>("BaseRoleSource")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<DateTime>("JoinedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1096,6 +1101,10 @@ namespace OrgIdentity.Server.Data.Migrations.PostgreSql
                     b.Property<string>("Attributes")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<string>("BaseRole")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone");

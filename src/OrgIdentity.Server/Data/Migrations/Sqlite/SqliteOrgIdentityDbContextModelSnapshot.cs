@@ -791,6 +791,11 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("BaseRoleSource")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("JoinedAt")
                         .HasColumnType("TEXT");
 
@@ -1073,6 +1078,10 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
 
                     b.Property<string>("Attributes")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaseRole")
+                        .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")

@@ -12,7 +12,7 @@ using OrgIdentity.Server.Data;
 namespace OrgIdentity.Server.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteOrgIdentityDbContext))]
-    [Migration("20261123220336_Scim")]
+    [Migration("20261123224814_Scim")]
     partial class Scim
     {
         /// <inheritdoc />
@@ -794,6 +794,11 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("BaseRoleSource")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("JoinedAt")
                         .HasColumnType("TEXT");
 
@@ -1076,6 +1081,10 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
 
                     b.Property<string>("Attributes")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaseRole")
+                        .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")

@@ -11,6 +11,14 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "BaseRoleSource",
+                table: "Memberships",
+                type: "TEXT",
+                maxLength: 20,
+                nullable: false,
+                defaultValue: "Manual");
+
             migrationBuilder.CreateTable(
                 name: "DirectoryGroups",
                 columns: table => new
@@ -24,6 +32,7 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
                     CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
                     LastModifiedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
                     Version = table.Column<int>(type: "INTEGER", nullable: false),
+                    BaseRole = table.Column<string>(type: "TEXT", maxLength: 20, nullable: true),
                     RoleIds = table.Column<string>(type: "TEXT", nullable: false),
                     UnitIds = table.Column<string>(type: "TEXT", nullable: false)
                 },
@@ -192,6 +201,10 @@ namespace OrgIdentity.Server.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "DirectoryGroups");
+
+            migrationBuilder.DropColumn(
+                name: "BaseRoleSource",
+                table: "Memberships");
         }
     }
 }

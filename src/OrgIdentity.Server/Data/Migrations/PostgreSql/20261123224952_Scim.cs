@@ -1,9 +1,10 @@
 ﻿using System;
+using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace OrgIdentity.Server.Data.Migrations.SqlServer
+namespace OrgIdentity.Server.Data.Migrations.PostgreSql
 {
     /// <inheritdoc />
     public partial class Scim : Migration
@@ -11,21 +12,30 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "BaseRoleSource",
+                table: "Memberships",
+                type: "character varying(20)",
+                maxLength: 20,
+                nullable: false,
+                defaultValue: "Manual");
+
             migrationBuilder.CreateTable(
                 name: "DirectoryGroups",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    OrganizationId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    DisplayName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
-                    DisplayNameNormalized = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
-                    ExternalId = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
-                    Attributes = table.Column<string>(type: "nvarchar(max)", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    LastModifiedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    Version = table.Column<int>(type: "int", nullable: false),
-                    RoleIds = table.Column<string>(type: "nvarchar(max)", nullable: false),
-                    UnitIds = table.Column<string>(type: "nvarchar(max)", nullable: false)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    DisplayName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    DisplayNameNormalized = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ExternalId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Attributes = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    LastModifiedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    BaseRole = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: true),
+                    RoleIds = table.Column<List<Guid>>(type: "uuid[]", nullable: false),
+                    UnitIds = table.Column<List<Guid>>(type: "uuid[]", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -42,15 +52,15 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                 name: "DirectoryTokens",
                 columns: table => new
                 {
-                    Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    OrganizationId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    Name = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: false),
-                    Prefix = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: false),
-                    TokenHash = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    CreatedBy = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
-                    LastUsedAt = table.Column<DateTime>(type: "datetime2", nullable: true),
-                    RevokedAt = table.Column<DateTime>(type: "datetime2", nullable: true)
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Prefix = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    TokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedBy = table.Column<Guid>(type: "uuid", nullable: true),
+                    LastUsedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    RevokedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -67,18 +77,18 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                 name: "ScimProfiles",
                 columns: table => new
                 {
-                    MembershipId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    OrganizationId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    UserId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    UserName = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
-                    UserNameNormalized = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: false),
-                    ExternalId = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
-                    PrimaryEmailNormalized = table.Column<string>(type: "nvarchar(256)", maxLength: 256, nullable: true),
-                    Active = table.Column<bool>(type: "bit", nullable: false),
-                    Attributes = table.Column<string>(type: "nvarchar(max)", nullable: false),
-                    CreatedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    LastModifiedAt = table.Column<DateTime>(type: "datetime2", nullable: false),
-                    Version = table.Column<int>(type: "int", nullable: false)
+                    MembershipId = table.Column<Guid>(type: "uuid", nullable: false),
+                    OrganizationId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserName = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    UserNameNormalized = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    ExternalId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    PrimaryEmailNormalized = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Active = table.Column<bool>(type: "boolean", nullable: false),
+                    Attributes = table.Column<string>(type: "text", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    LastModifiedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -95,9 +105,9 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                 name: "DirectoryGroupMembers",
                 columns: table => new
                 {
-                    GroupId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    MembershipId = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
-                    UserId = table.Column<Guid>(type: "uniqueidentifier", nullable: false)
+                    GroupId = table.Column<Guid>(type: "uuid", nullable: false),
+                    MembershipId = table.Column<Guid>(type: "uuid", nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -106,7 +116,8 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                         name: "FK_DirectoryGroupMembers_DirectoryGroups_GroupId",
                         column: x => x.GroupId,
                         principalTable: "DirectoryGroups",
-                        principalColumn: "Id");
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
                         name: "FK_DirectoryGroupMembers_Memberships_MembershipId",
                         column: x => x.MembershipId,
@@ -135,8 +146,7 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                 name: "IX_DirectoryGroups_OrganizationId_ExternalId",
                 table: "DirectoryGroups",
                 columns: new[] { "OrganizationId", "ExternalId" },
-                unique: true,
-                filter: "[ExternalId] IS NOT NULL");
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_DirectoryGroups_OrganizationId_Id",
@@ -158,8 +168,7 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
                 name: "IX_ScimProfiles_OrganizationId_ExternalId",
                 table: "ScimProfiles",
                 columns: new[] { "OrganizationId", "ExternalId" },
-                unique: true,
-                filter: "[ExternalId] IS NOT NULL");
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_ScimProfiles_OrganizationId_PrimaryEmailNormalized",
@@ -193,6 +202,10 @@ namespace OrgIdentity.Server.Data.Migrations.SqlServer
 
             migrationBuilder.DropTable(
                 name: "DirectoryGroups");
+
+            migrationBuilder.DropColumn(
+                name: "BaseRoleSource",
+                table: "Memberships");
         }
     }
 }
