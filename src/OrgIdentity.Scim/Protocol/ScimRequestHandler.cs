@@ -224,8 +224,9 @@ public sealed class ScimRequestHandler(ScimServiceOptions options)
         return ScimProjection.Apply(document, store.ResourceType, selection);
     }
 
+    /// <summary>The resource's URL under the base URL, which may or may not end in <c>/</c> (a host's <c>/scim/v2</c> keeps its last segment).</summary>
     private static string Location(ScimRequest request, IScimResourceStore store, string id) =>
-        new Uri(request.BaseUri, $"{store.ResourceType.Endpoint.Trim('/')}/{Uri.EscapeDataString(id)}").ToString();
+        $"{request.BaseUri.AbsoluteUri.TrimEnd('/')}/{store.ResourceType.Endpoint.Trim('/')}/{Uri.EscapeDataString(id)}";
 
     private string? IfMatch(ScimRequest request) => options.ETagSupported ? request.IfMatch : null;
 
