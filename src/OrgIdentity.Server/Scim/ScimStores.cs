@@ -29,7 +29,7 @@ internal static class ScimAttributes
         .Map("externalId", g => g.ExternalId)
         .Map("meta.created", g => g.CreatedAt)
         .Map("meta.lastModified", g => g.LastModifiedAt)
-        .MapCollection("members", g => g.Members, new ScimAttributeMap<DirectoryGroupMember>(ScimResourceTypes.Group).Map("value", m => m.UserId));
+        .MapCollection("members", g => g.Members, members => members.Map("value", m => m.UserId));
 }
 
 /// <summary>SCIM Users of one organization, for <see cref="ScimRequestHandler"/>: the rules are <see cref="ScimUsersService"/>'s.</summary>
