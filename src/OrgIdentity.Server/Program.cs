@@ -8,6 +8,7 @@ using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
+using OrgIdentity.Server.Scim;
 
 try
 {
@@ -22,6 +23,7 @@ try
     builder.AddOrganizations();
     builder.AddDomains();
     builder.AddInviteLinks();
+    builder.AddScim();
     builder.Services.AddOpenApi();
 
     var app = builder.Build();
@@ -34,6 +36,7 @@ try
     app.MapMe();
     app.MapPermissions();
     app.MapOrganizations();
+    app.MapScim();
     // The admin API's contract, for client generators and the console (DESIGN.md §6).
     app.MapOpenApi();
     app.MapRazorPages();

@@ -176,6 +176,14 @@ public sealed partial class AccountsService(
             return false;
         }
 
+        await DisableInTransactionAsync(user, actor, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary><see cref="DisableAsync"/> inside the caller's transaction (SCIM deprovisioning of a managed user).</summary>
+    internal async Task DisableInTransactionAsync(User user, AuditActor actor, CancellationToken cancellationToken)
+    {
         user.IsDisabled = true;
         user.DisabledAt = time.GetUtcNow().UtcDateTime;
         audit.Record(actor, null, "user.disabled", "user", user.Id.ToString(), new { user.Email });
@@ -187,12 +195,54 @@ public sealed partial class AccountsService(
         }
 
         await db.SyncAsync(user, cancellationToken);
+        await RevokeEverythingAsync(user, cancellationToken);
+        Log.Disabled(logger, user.Id);
+    }
 
+    /// <summary>
+    /// Removes the password and ends every session, token and authorization: an organization claimed the account
+    /// (DESIGN.md §2), so whoever knew the old password must not keep a way in. Inside the caller's transaction.
+    /// </summary>
+    internal async Task WipeCredentialsInTransactionAsync(User user, AuditActor actor, Guid organizationId, CancellationToken cancellationToken)
+    {
+        user.PasswordHash = null;
+        audit.Record(actor, organizationId, "user.claimed", "user", user.Id.ToString(), new { user.Email });
+        var updated = await users.UpdateSecurityStampAsync(user);
+        if (!updated.Succeeded)
+        {
+            audit.DiscardPending();
+            throw new InvalidOperationException($"The account could not be claimed: {string.Join("; ", updated.Errors.Select(e => e.Description))}");
+        }
+
+        await RevokeEverythingAsync(user, cancellationToken);
+    }
+
+    /// <summary>Re-enables inside the caller's transaction (SCIM <c>active: true</c> for a managed user); its old tokens stay revoked.</summary>
+    internal async Task EnableInTransactionAsync(User user, AuditActor actor, CancellationToken cancellationToken)
+    {
+        if (!user.IsDisabled)
+        {
+            return;
+        }
+
+        user.IsDisabled = false;
+        user.DisabledAt = null;
+        audit.Record(actor, null, "user.enabled", "user", user.Id.ToString(), new { user.Email });
+        var updated = await users.UpdateAsync(user);
+        if (!updated.Succeeded)
+        {
+            audit.DiscardPending();
+            throw new InvalidOperationException($"The account could not be enabled: {string.Join("; ", updated.Errors.Select(e => e.Description))}");
+        }
+
+        await db.SyncAsync(user, cancellationToken);
+        Log.Enabled(logger, user.Id);
+    }
+
+    private async Task RevokeEverythingAsync(User user, CancellationToken cancellationToken)
+    {
         await tokens.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
         await authorizations.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Log.Disabled(logger, user.Id);
-        return true;
     }
 
     /// <summary>Restores the same account; its old tokens stay revoked.</summary>
@@ -203,27 +253,14 @@ public sealed partial class AccountsService(
             return false;
         }
 
-        if (!user.IsDisabled)
+        if (user.IsDisabled)
         {
-            // Already enabled: nothing changes, nothing is audited.
-            return true;
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await EnableInTransactionAsync(user, actor, CancellationToken.None);
+            await transaction.CommitAsync();
         }
 
-        user.IsDisabled = false;
-        user.DisabledAt = null;
-        audit.Record(actor, null, "user.enabled", "user", user.Id.ToString(), new { user.Email });
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        var updated = await users.UpdateAsync(user);
-        if (!updated.Succeeded)
-        {
-            audit.DiscardPending();
-            throw new InvalidOperationException($"The account could not be enabled: {string.Join("; ", updated.Errors.Select(e => e.Description))}");
-        }
-
-        await db.SyncAsync(user);
-        await transaction.CommitAsync();
-
-        Log.Enabled(logger, user.Id);
+        // Already enabled: nothing changes, nothing is audited.
         return true;
     }
 

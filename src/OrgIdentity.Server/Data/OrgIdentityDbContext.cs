@@ -30,6 +30,10 @@ public abstract class OrgIdentityDbContext(DbContextOptions options)
     public DbSet<Domains.OrganizationDomain> OrganizationDomains => Set<Domains.OrganizationDomain>();
     public DbSet<Invitations.Invitation> Invitations => Set<Invitations.Invitation>();
     public DbSet<Invitations.InviteLink> InviteLinks => Set<Invitations.InviteLink>();
+    public DbSet<Scim.DirectoryToken> DirectoryTokens => Set<Scim.DirectoryToken>();
+    public DbSet<Scim.ScimProfile> ScimProfiles => Set<Scim.ScimProfile>();
+    public DbSet<Scim.DirectoryGroup> DirectoryGroups => Set<Scim.DirectoryGroup>();
+    public DbSet<Scim.DirectoryGroupMember> DirectoryGroupMembers => Set<Scim.DirectoryGroupMember>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -86,7 +90,17 @@ public sealed class PostgreSqlOrgIdentityDbContext(DbContextOptions<PostgreSqlOr
 /// Organizations through Memberships and through OrganizationRoles, so its key to the role cascades nothing
 /// (a role is deleted only when nobody holds it); MembershipUnits and Units likewise. When a foreign key
 /// is added, read the SQL Server migration for a second path to one table and give it <c>DeleteBehavior.NoAction</c>
-/// (or <c>ClientCascade</c>) here, for SQL Server only.
+/// (or <c>ClientCascade</c>) here, for SQL Server only. DirectoryGroupMembers reaches Organizations through
+/// DirectoryGroups and through Memberships: its key to the group cascades nothing here (group members are deleted
+/// before their group).
 /// </summary>
 public sealed class SqlServerOrgIdentityDbContext(DbContextOptions<SqlServerOrgIdentityDbContext> options)
-    : OrgIdentityDbContext(options);
+    : OrgIdentityDbContext(options)
+{
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.Entity<Scim.DirectoryGroupMember>().HasOne(m => m.Group).WithMany(g => g.Members)
+            .HasForeignKey(m => m.GroupId).OnDelete(DeleteBehavior.NoAction);
+    }
+}

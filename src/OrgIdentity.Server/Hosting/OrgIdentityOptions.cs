@@ -28,6 +28,10 @@ public sealed class RateLimitOptions
 
     [Range(1, 100_000)]
     public int SignInPerMinute { get; set; } = 10;
+
+    /// <summary>SCIM requests per second per directory token (Entra ID asks for at least 25); over it, 429 with <c>Retry-After</c>.</summary>
+    [Range(1, 1_000_000)]
+    public int ScimPerTokenPerSecond { get; set; } = 50;
 }
 
 /// <summary>Resolves <c>OrgIdentity:DataDirectory</c> and creates it.</summary>

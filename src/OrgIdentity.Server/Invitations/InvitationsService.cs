@@ -90,15 +90,7 @@ public sealed class InvitationsService(
 {
     public const string SentMessage = "Invitation was successfully sent.";
 
-    /// <summary>Now, to the microsecond PostgreSQL keeps, so what an answer says is what a later read says.</summary>
-    private DateTime Now
-    {
-        get
-        {
-            var now = time.GetUtcNow().UtcDateTime;
-            return now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
-        }
-    }
+    private DateTime Now => time.UtcNowToMicrosecond();
 
     // ---- the admin API ----
 

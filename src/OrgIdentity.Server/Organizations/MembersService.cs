@@ -134,6 +134,12 @@ public sealed class MembersService(OrgIdentityDbContext db, MembershipAccess acc
             || newLimited != membership.LimitedToUnits || !oldUnits.SequenceEqual(newUnits);
         if (changed)
         {
+            if (newBaseRole != membership.BaseRole)
+            {
+                // An admin's choice; a directory group that maps a base role sets it again when the member's groups change.
+                membership.BaseRoleSource = MembershipRoleSource.Manual;
+            }
+
             membership.BaseRole = newBaseRole;
             membership.Status = newStatus;
             membership.LimitedToUnits = newLimited;

@@ -39,6 +39,9 @@ public sealed class Membership
     /// <summary><c>admin</c>, <c>member</c> or <c>viewer</c>: the token's <c>org_role</c>.</summary>
     public required string BaseRole { get; set; }
 
+    /// <summary>DirectoryGroup when a directory group's mapping set <see cref="BaseRole"/>; it then follows the member's groups.</summary>
+    public MembershipRoleSource BaseRoleSource { get; set; }
+
     /// <summary>When set, the member sees only the units given (the units issue); admins are never limited.</summary>
     public bool LimitedToUnits { get; set; }
 
@@ -114,6 +117,7 @@ internal sealed class MembershipConfiguration : IEntityTypeConfiguration<Members
         builder.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
         builder.Property(m => m.Source).HasConversion<string>().HasMaxLength(20);
         builder.Property(m => m.BaseRole).HasMaxLength(20);
+        builder.Property(m => m.BaseRoleSource).HasConversion<string>().HasMaxLength(20);
         builder.HasIndex(m => new { m.OrganizationId, m.UserId }).IsUnique();
         // "Which organizations is this user in?": sign-in, refresh, userinfo.
         builder.HasIndex(m => m.UserId);

@@ -12,6 +12,8 @@ using OrgIdentity.Server.Roles;
 using OrgIdentity.Server.Units;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
+using OrgIdentity.Server.Scim;
+
 namespace OrgIdentity.Server.Organizations;
 
 /// <summary>
@@ -70,6 +72,8 @@ internal static class OrganizationsEndpoints
         organization.MapDomains();
         organization.MapInvitations();
         organization.MapInviteLinks();
+        organization.MapDirectoryTokens();
+        organization.MapDirectoryGroups();
         return app;
     }
 
