@@ -127,7 +127,7 @@ public sealed class PatchGroupDeltaTests
     [Theory]
     [InlineData("""{"op":"remove","path":"members[display eq \"Babs Jensen\"]"}""")]
     [InlineData("""{"op":"remove","path":"members[value sw \"2819\"]"}""")]
-    [InlineData("""{"op":"replace","path":"members[value eq \"x\"].display","value":"X"}""")]
+    [InlineData("""{"op":"replace","path":"members[value eq \"x\"].type","value":"User"}""")]
     [InlineData("""{"op":"replace","path":"members.value","value":"x"}""")]
     public void Member_paths_that_need_the_member_list_are_invalid_path(string operation)
     {

@@ -79,19 +79,41 @@ public enum ScimLiteralKind
 /// <param name="Kind">The kind.</param>
 /// <param name="Text">The value as text: the unescaped string, <c>true</c>/<c>false</c>, the number as written, or <c>null</c>.</param>
 /// <param name="Quoted">Whether the value was a quoted JSON string (an unquoted word is a string too).</param>
+/// <remarks>
+/// Two literals are equal when their kind and text are: <see cref="Quoted"/> records how the value was written,
+/// not what it means, so <c>externalId eq jyoung</c> and <c>externalId eq "jyoung"</c> parse to equal trees.
+/// </remarks>
 public sealed record ScimLiteral(ScimLiteralKind Kind, string Text, bool Quoted)
 {
     /// <summary>The value as SCIM filter text (strings quoted and escaped as JSON).</summary>
-    public override string ToString() => Kind == ScimLiteralKind.String
-        ? System.Text.Json.JsonSerializer.Serialize(Text)
-        : Text;
+    public override string ToString() => Kind == ScimLiteralKind.String ? ScimFilterText.Quote(Text) : Text;
+
+    /// <summary>Whether <paramref name="other"/> has the same kind and text (<see cref="Quoted"/> is ignored).</summary>
+    public bool Equals(ScimLiteral? other) =>
+        other is not null && Kind == other.Kind && string.Equals(Text, other.Text, StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Kind, StringComparer.Ordinal.GetHashCode(Text));
 }
 
 /// <summary>
 /// A parsed filter: an immutable tree. <see cref="Position"/> is the zero-based offset in the filter text where
-/// the node starts, for error messages.
+/// the node starts, for error messages. <see cref="object.ToString"/> gives the canonical filter text (keywords and
+/// operators in lower case, strings quoted, parentheses only where the tree needs them), which
+/// <see cref="ScimFilterParser.Parse"/> reads back to an equal tree.
 /// </summary>
-public abstract record ScimFilter(int Position);
+/// <remarks>
+/// Equality is by meaning: positions are ignored (the canonical text of a filter puts its nodes elsewhere than
+/// the text it was parsed from), everything else compares by value.
+/// </remarks>
+public abstract record ScimFilter(int Position)
+{
+    /// <summary>Whether <paramref name="other"/> is a filter of the same kind (derived records compare their own members).</summary>
+    public virtual bool Equals(ScimFilter? other) => other is not null && EqualityContract == other.EqualityContract;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => EqualityContract.GetHashCode();
+}
 
 /// <summary><c>path op value</c>, for example <c>userName eq "bjensen"</c>.</summary>
 /// <param name="Path">The attribute compared (it may carry a value filter: <c>emails[type eq "work"].value eq "x"</c>).</param>
@@ -101,19 +123,8 @@ public abstract record ScimFilter(int Position);
 public sealed record ScimComparisonFilter(ScimPath Path, ScimComparisonOperator Operator, ScimLiteral Value, int Position)
     : ScimFilter(Position)
 {
-    /// <summary>The comparison as filter text.</summary>
-    public override string ToString() => $"{Path} {Operator switch
-    {
-        ScimComparisonOperator.Equal => "eq",
-        ScimComparisonOperator.NotEqual => "ne",
-        ScimComparisonOperator.Contains => "co",
-        ScimComparisonOperator.StartsWith => "sw",
-        ScimComparisonOperator.EndsWith => "ew",
-        ScimComparisonOperator.GreaterThan => "gt",
-        ScimComparisonOperator.GreaterThanOrEqual => "ge",
-        ScimComparisonOperator.LessThan => "lt",
-        _ => "le",
-    }} {Value}";
+    /// <summary>The canonical text, for example <c>userName eq "bjensen"</c>.</summary>
+    public override string ToString() => $"{Path} {ScimFilterText.Operator(Operator)} {Value}";
 }
 
 /// <summary><c>path pr</c>: the attribute has a non-empty value.</summary>
@@ -121,7 +132,7 @@ public sealed record ScimComparisonFilter(ScimPath Path, ScimComparisonOperator 
 /// <param name="Position">Where the node starts.</param>
 public sealed record ScimPresentFilter(ScimPath Path, int Position) : ScimFilter(Position)
 {
-    /// <summary>The filter as text.</summary>
+    /// <summary>The canonical text, for example <c>title pr</c>.</summary>
     public override string ToString() => $"{Path} pr";
 }
 
@@ -143,10 +154,20 @@ public enum ScimLogicalOperator
 public sealed record ScimLogicalFilter(ScimLogicalOperator Operator, ScimFilter Left, ScimFilter Right, int Position)
     : ScimFilter(Position)
 {
-    /// <summary>The filter as text; logical operands are parenthesised, so the text means the same tree.</summary>
-    public override string ToString() => $"{Operand(Left)} {(Operator == ScimLogicalOperator.And ? "and" : "or")} {Operand(Right)}";
+    /// <summary>
+    /// The canonical text. The parser groups left to right and binds <c>and</c> tighter than <c>or</c>, so an
+    /// operand is parenthesised when it binds looser than this node, or as tight on the right.
+    /// </summary>
+    public override string ToString()
+    {
+        var keyword = Operator == ScimLogicalOperator.And ? "and" : "or";
+        var left = NeedsParentheses(Left, isRight: false) ? $"({Left})" : Left.ToString();
+        var right = NeedsParentheses(Right, isRight: true) ? $"({Right})" : Right.ToString();
+        return $"{left} {keyword} {right}";
+    }
 
-    private static string Operand(ScimFilter filter) => filter is ScimLogicalFilter ? $"({filter})" : filter.ToString();
+    private bool NeedsParentheses(ScimFilter operand, bool isRight) => operand is ScimLogicalFilter logical
+        && (logical.Operator == Operator ? isRight : Operator == ScimLogicalOperator.And);
 }
 
 /// <summary><c>not (filter)</c>.</summary>
@@ -154,7 +175,7 @@ public sealed record ScimLogicalFilter(ScimLogicalOperator Operator, ScimFilter 
 /// <param name="Position">Where the node starts.</param>
 public sealed record ScimNotFilter(ScimFilter Operand, int Position) : ScimFilter(Position)
 {
-    /// <summary>The filter as text.</summary>
+    /// <summary>The canonical text, <c>not (operand)</c>.</summary>
     public override string ToString() => $"not ({Operand})";
 }
 
@@ -167,6 +188,6 @@ public sealed record ScimNotFilter(ScimFilter Operand, int Position) : ScimFilte
 /// <param name="Position">Where the node starts.</param>
 public sealed record ScimValuePathFilter(ScimPath Path, int Position) : ScimFilter(Position)
 {
-    /// <summary>The filter as text.</summary>
+    /// <summary>The canonical text, for example <c>emails[type eq "work"]</c>.</summary>
     public override string ToString() => Path.ToString();
 }

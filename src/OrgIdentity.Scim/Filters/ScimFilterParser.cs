@@ -3,394 +3,438 @@ using System.Text;
 
 namespace OrgIdentity.Scim;
 
+// A hand-written recursive descent parser rather than a combinator library (Superpower, Pidgin): the grammar of
+// RFC 7644 §3.4.2.2 is a dozen rules, the library takes no package, and what real clients need beyond the ABNF
+// (unquoted words, case-insensitive keywords, Entra's `emails[type eq "work"].value eq "x"`; SCIM-INTEROP §1.3)
+// and exact zero-based positions in the error details are simpler to write and read by hand.
+//
+//   filter    = and *("or" and)                      ; "and" binds tighter than "or" (RFC 7644 §3.4.2.2)
+//   and       = unary *("and" unary)
+//   unary     = "not" "(" filter ")" / "(" filter ")" / attrExp / valuePath
+//   attrExp   = path "pr" / path compareOp value     ; path may be valuePath "." subAttr (Entra)
+//   path      = ["urn:..." ":"] name ["[" filter "]"] ["." name]
+//   value     = JSON string / true / false / null / JSON number / an unquoted word (Q2)
+
 /// <summary>
-/// Parses SCIM filters (RFC 7644 §3.4.2.2) and PATCH paths (§3.5.2) into the immutable <see cref="ScimFilter"/> /
-/// <see cref="ScimPath"/> trees. Precedence: <c>not</c>, then <c>and</c>, then <c>or</c>; parentheses group.
-/// Attribute names, operators and keywords are case-insensitive. Lenient where directories are (SCIM-INTEROP
-/// §1.3): unquoted values (<c>externalId eq jyoung</c>), and a comparison after a value path
-/// (<c>emails[type eq "work"].value eq "x"</c>, Entra's matching filter).
+/// Parses SCIM filters (RFC 7644 §3.4.2.2) and PATCH paths (RFC 7644 §3.5.2), leniently as SCIM-INTEROP §1.3
+/// asks: attribute names, operators and keywords in any case, unquoted values (<c>externalId eq jyoung</c>),
+/// URN-qualified attributes and a value path followed by a sub-attribute in a filter
+/// (<c>emails[type eq "work"].value eq "x"</c>).
 /// </summary>
-/// <remarks>
-/// Hand-written recursive descent rather than Superpower or Pidgin: the grammar is a dozen rules, and the parts that
-/// are not textbook (unquoted words that end at <c>)</c> or <c>]</c>, URNs whose dots are not sub-attribute
-/// separators, positions in every error) read more plainly as code than as combinators, with no dependency.
-/// </remarks>
 public static class ScimFilterParser
 {
-    /// <summary>The longest filter accepted, in characters.</summary>
+    /// <summary>The longest filter or path accepted, in characters.</summary>
     public const int MaxLength = 8192;
 
-    /// <summary>The deepest nesting of parentheses, <c>not</c> and value filters accepted.</summary>
+    /// <summary>How deeply parentheses, <c>not</c> and value filters may nest.</summary>
     public const int MaxDepth = 64;
 
-    /// <summary>Parses a filter; 400 <c>invalidFilter</c> with the position of the first error.</summary>
+    /// <summary>
+    /// Parses a filter. Throws a 400 <see cref="ScimException"/> with <c>scimType</c> <c>invalidFilter</c> whose
+    /// detail names the zero-based position and what was expected there.
+    /// </summary>
     public static ScimFilter Parse(string filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        var reader = new Reader(filter, ScimErrorType.InvalidFilter);
-        var parsed = reader.Filter(0);
-        reader.SkipSpace();
-        if (!reader.AtEnd)
-        {
-            throw reader.Error("expected 'and', 'or' or the end of the filter");
-        }
-
-        return parsed;
+        return new Reader(filter, ScimErrorType.InvalidFilter, "filter").ReadFilter();
     }
 
-    /// <summary>Parses a PATCH path (<c>attrPath</c> or <c>valuePath[.subAttr]</c>); 400 <c>invalidPath</c> on error.</summary>
+    /// <summary>
+    /// Parses a PATCH path (RFC 7644 §3.5.2: <c>attrPath</c> or <c>valuePath [subAttr]</c>, optionally
+    /// URN-qualified), for example <c>members[value eq "2819c223"]</c> or <c>emails[type eq "work"].value</c>.
+    /// Throws a 400 <see cref="ScimException"/> with <c>scimType</c> <c>invalidPath</c>.
+    /// </summary>
     public static ScimPath ParsePath(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var reader = new Reader(path, ScimErrorType.InvalidPath);
-        reader.SkipSpace();
-        var parsed = reader.Path(0);
-        reader.SkipSpace();
-        if (!reader.AtEnd)
-        {
-            throw reader.Error("expected the end of the path");
-        }
-
-        return parsed;
+        return new Reader(path, ScimErrorType.InvalidPath, "path").ReadPath();
     }
 
-    private sealed class Reader
+    /// <summary>One parse: the text, the current position and the nesting depth.</summary>
+    private sealed class Reader(string text, ScimErrorType errorType, string what)
     {
-        private readonly string text;
-        private readonly ScimErrorType errorType;
-        private int position;
+        private int _position;
+        private int _depth;
 
-        public Reader(string text, ScimErrorType errorType)
+        public ScimFilter ReadFilter()
         {
-            this.text = text;
-            this.errorType = errorType;
+            CheckLength();
+            var filter = ReadOr(insideValueFilter: false);
+            SkipWhitespace();
+            if (!AtEnd)
+            {
+                throw Error("Expected 'and', 'or' or the end of the filter", _position);
+            }
+
+            return filter;
+        }
+
+        public ScimPath ReadPath()
+        {
+            CheckLength();
+            SkipWhitespace();
+            var path = ReadAttributePath(insideValueFilter: false);
+            SkipWhitespace();
+            if (!AtEnd)
+            {
+                throw Error("Expected the end of the path", _position);
+            }
+
+            return path;
+        }
+
+        private bool AtEnd => _position >= text.Length;
+
+        private char Current => text[_position];
+
+        private void CheckLength()
+        {
             if (text.Length > MaxLength)
             {
-                throw new ScimException(400, errorType, $"The {Kind} is longer than {MaxLength} characters.");
+                throw ScimException.BadRequest(errorType, $"The {what} is longer than {MaxLength} characters.");
             }
 
             if (string.IsNullOrWhiteSpace(text))
             {
-                throw new ScimException(400, errorType, $"The {Kind} is empty.");
+                throw ScimException.BadRequest(errorType, $"The {what} is empty.");
             }
         }
 
-        public bool AtEnd => position >= text.Length;
-
-        private string Kind => errorType == ScimErrorType.InvalidPath ? "path" : "filter";
-
-        public ScimException Error(string expected) => new(400, errorType,
-            $"Invalid {Kind} at position {position}: {expected}" + (AtEnd ? " (found the end)." : $" (found '{Snippet()}')."));
-
-        private string Snippet() => text.Substring(position, Math.Min(12, text.Length - position));
-
-        public void SkipSpace()
+        private ScimFilter ReadOr(bool insideValueFilter)
         {
-            while (!AtEnd && char.IsWhiteSpace(text[position]))
+            var left = ReadAnd(insideValueFilter);
+            while (TryKeyword("or"))
             {
-                position++;
-            }
-        }
-
-        /// <summary>orExpr := andExpr ("or" andExpr)*</summary>
-        public ScimFilter Filter(int depth)
-        {
-            var start = SkipSpaceAndMark();
-            var left = And(depth);
-            while (Keyword("or"))
-            {
-                left = new ScimLogicalFilter(ScimLogicalOperator.Or, left, And(depth), start);
+                var right = ReadAnd(insideValueFilter);
+                left = new ScimLogicalFilter(ScimLogicalOperator.Or, left, right, left.Position);
             }
 
             return left;
         }
 
-        /// <summary>andExpr := unary ("and" unary)*</summary>
-        private ScimFilter And(int depth)
+        private ScimFilter ReadAnd(bool insideValueFilter)
         {
-            var start = SkipSpaceAndMark();
-            var left = Unary(depth);
-            while (Keyword("and"))
+            var left = ReadUnary(insideValueFilter);
+            while (TryKeyword("and"))
             {
-                left = new ScimLogicalFilter(ScimLogicalOperator.And, left, Unary(depth), start);
+                var right = ReadUnary(insideValueFilter);
+                left = new ScimLogicalFilter(ScimLogicalOperator.And, left, right, left.Position);
             }
 
             return left;
         }
 
-        /// <summary>unary := "not" unary | "(" filter ")" | attrExp</summary>
-        private ScimFilter Unary(int depth)
+        private ScimFilter ReadUnary(bool insideValueFilter)
         {
-            if (depth >= MaxDepth)
+            SkipWhitespace();
+            var start = _position;
+            if (AtEnd)
             {
-                throw new ScimException(400, errorType, $"The {Kind} is nested more than {MaxDepth} levels deep.");
+                throw Error("Expected an attribute path, 'not' or '('", start);
             }
 
-            var start = SkipSpaceAndMark();
-            if (Keyword("not"))
+            if (Current == '(')
             {
-                return new ScimNotFilter(Unary(depth + 1), start);
+                return ReadGroup(insideValueFilter);
             }
 
-            if (Take('('))
+            if (TryKeyword("not"))
             {
-                var inner = Filter(depth + 1);
-                SkipSpace();
-                if (!Take(')'))
+                SkipWhitespace();
+                if (AtEnd || Current != '(')
                 {
-                    throw Error("expected ')'");
+                    throw Error("Expected '(' after 'not'", _position);
                 }
 
-                return inner;
+                return new ScimNotFilter(ReadGroup(insideValueFilter), start);
             }
 
-            return Attribute(depth);
+            return ReadAttributeExpression(start, insideValueFilter);
         }
 
-        /// <summary>attrExp := path "pr" | path compareOp value | valuePath</summary>
-        private ScimFilter Attribute(int depth)
+        private ScimFilter ReadGroup(bool insideValueFilter)
         {
-            var start = SkipSpaceAndMark();
-            var path = Path(depth);
-            if (Keyword("pr"))
+            var open = _position;
+            Enter(open);
+            _position++;
+            var inner = ReadOr(insideValueFilter);
+            SkipWhitespace();
+            if (AtEnd || Current != ')')
             {
-                return new ScimPresentFilter(path, start);
+                throw Error($"Expected ')' (opened at position {open})", _position);
             }
 
-            SkipSpace();
-            var operatorStart = position;
-            var word = Word();
-            if (word is not null && Operator(word) is { } op)
-            {
-                SkipSpace();
-                return new ScimComparisonFilter(path, op, Value(), start);
-            }
+            _position++;
+            _depth--;
+            return inner;
+        }
 
-            position = operatorStart;
+        private ScimFilter ReadAttributeExpression(int start, bool insideValueFilter)
+        {
+            var path = ReadAttributePath(insideValueFilter);
             if (path.ValueFilter is not null && path.SubAttributeName is null)
             {
                 return new ScimValuePathFilter(path, start);
             }
 
-            throw Error("expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le) or 'pr'");
+            SkipWhitespace();
+            var operatorStart = _position;
+            var word = ReadWhile(char.IsAsciiLetter);
+            if (string.Equals(word, "pr", StringComparison.OrdinalIgnoreCase))
+            {
+                return new ScimPresentFilter(path, start);
+            }
+
+            var index = Array.FindIndex(ScimFilterText.OperatorNames, n => string.Equals(n, word, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+            {
+                throw Error($"Expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after '{path}'", operatorStart);
+            }
+
+            var value = ReadValue();
+            return new ScimComparisonFilter(path, (ScimComparisonOperator)index, value, start);
         }
 
-        /// <summary>path := [urn ":"] name ["[" filter "]"] ["." name]</summary>
-        public ScimPath Path(int depth)
+        /// <summary>
+        /// <c>[urn:...:]name[[filter]][.name]</c>. A URN ends at the last ':' of the word, before the attribute
+        /// name (RFC 7644 §3.10): <c>urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value</c>.
+        /// </summary>
+        private ScimPath ReadAttributePath(bool insideValueFilter)
         {
-            var start = position;
-            while (!AtEnd && (char.IsAsciiLetterOrDigit(text[position]) || text[position] is ':' or '.' or '_' or '-' or '$'))
-            {
-                position++;
-            }
-
-            var token = text[start..position];
-            if (token.Length == 0 || !(char.IsAsciiLetter(token[0]) || token[0] == '$'))
-            {
-                position = start;
-                throw Error("expected an attribute name");
-            }
-
             string? urn = null;
-            if (token.StartsWith("urn:", StringComparison.OrdinalIgnoreCase))
+            if (string.Compare(text, _position, "urn:", 0, 4, StringComparison.OrdinalIgnoreCase) == 0)
             {
-                var colon = token.LastIndexOf(':');
-                urn = token[..colon];
-                token = token[(colon + 1)..];
-            }
-            else if (token.Contains(':', StringComparison.Ordinal))
-            {
-                position = start;
-                throw Error("expected an attribute name or a schema URN (urn:...)");
+                var wordStart = _position;
+                var word = ReadWhile(c => !char.IsWhiteSpace(c) && c is not ('[' or ']' or '(' or ')' or '"'));
+                var lastColon = word.LastIndexOf(':');
+                urn = word[..lastColon];
+                _position = wordStart + lastColon + 1;
             }
 
-            var dot = token.IndexOf('.', StringComparison.Ordinal);
-            var name = dot < 0 ? token : token[..dot];
-            var sub = dot < 0 ? null : token[(dot + 1)..];
-            if (!IsName(name) || (sub is not null && !IsName(sub)))
-            {
-                position = start;
-                throw Error("expected an attribute name (letters, digits, '-', '_') with at most one sub-attribute");
-            }
-
+            var name = ReadName("an attribute name");
             ScimFilter? valueFilter = null;
-            if (sub is null && Take('['))
+            if (!AtEnd && Current == '[')
             {
-                if (depth >= MaxDepth)
+                if (insideValueFilter)
                 {
-                    throw new ScimException(400, errorType, $"The {Kind} is nested more than {MaxDepth} levels deep.");
+                    throw Error("Expected no '[' (value filters cannot be nested)", _position);
                 }
 
-                valueFilter = Filter(depth + 1);
-                SkipSpace();
-                if (!Take(']'))
+                var open = _position;
+                Enter(open);
+                _position++;
+                valueFilter = ReadOr(insideValueFilter: true);
+                SkipWhitespace();
+                if (AtEnd || Current != ']')
                 {
-                    throw Error("expected ']'");
+                    throw Error($"Expected ']' (opened at position {open})", _position);
                 }
 
-                if (Take('.'))
-                {
-                    var subStart = position;
-                    while (!AtEnd && (char.IsAsciiLetterOrDigit(text[position]) || text[position] is '_' or '-' or '$'))
-                    {
-                        position++;
-                    }
-
-                    sub = text[subStart..position];
-                    if (!IsName(sub))
-                    {
-                        position = subStart;
-                        throw Error("expected a sub-attribute name after '.'");
-                    }
-                }
+                _position++;
+                _depth--;
             }
 
-            return new ScimPath(urn, name, valueFilter, sub);
+            string? subAttribute = null;
+            if (!AtEnd && Current == '.')
+            {
+                _position++;
+                subAttribute = ReadName("a sub-attribute name");
+            }
+
+            return new ScimPath(urn, name, valueFilter, subAttribute);
         }
 
-        private static bool IsName(string name) =>
-            name.Length > 0 && (char.IsAsciiLetter(name[0]) || name == "$ref") && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '$');
-
-        /// <summary>A JSON string, true, false, null, a number, or (leniently) an unquoted word.</summary>
-        private ScimLiteral Value()
+        /// <summary>RFC 7643 §2.1: ALPHA *(ALPHA / DIGIT / "-" / "_"); also <c>$ref</c>.</summary>
+        private string ReadName(string expected)
         {
-            if (AtEnd)
+            var start = _position;
+            if (AtEnd || !(char.IsAsciiLetter(Current) || Current == '$'))
             {
-                throw Error("expected a value");
+                throw Error($"Expected {expected}", start);
             }
 
-            if (text[position] == '"')
+            _position++;
+            ReadWhile(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
+            return text[start.._position];
+        }
+
+        private ScimLiteral ReadValue()
+        {
+            SkipWhitespace();
+            var start = _position;
+            if (!AtEnd && Current == '"')
             {
-                return new ScimLiteral(ScimLiteralKind.String, QuotedString(), true);
+                return new ScimLiteral(ScimLiteralKind.String, ReadString(), Quoted: true);
             }
 
-            var start = position;
-            while (!AtEnd && !char.IsWhiteSpace(text[position]) && text[position] is not (')' or ']' or '('))
-            {
-                position++;
-            }
-
-            var word = text[start..position];
+            // Q2: an unquoted word runs to the next space or closing bracket.
+            var word = ReadWhile(c => !char.IsWhiteSpace(c) && c is not (')' or ']'));
             if (word.Length == 0)
             {
-                throw Error("expected a value");
+                throw Error("Expected a value (a quoted string, true, false, null or a number)", start);
             }
 
-            return word.ToLowerInvariant() switch
+            foreach (var keyword in (ReadOnlySpan<string>)["true", "false", "null"])
             {
-                "true" or "false" => new ScimLiteral(ScimLiteralKind.Boolean, word.ToLowerInvariant(), false),
-                "null" => new ScimLiteral(ScimLiteralKind.Null, "null", false),
-                _ when decimal.TryParse(word, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && (char.IsAsciiDigit(word[0]) || word[0] == '-')
-                    => new ScimLiteral(ScimLiteralKind.Number, word, false),
-                _ => new ScimLiteral(ScimLiteralKind.String, word, false),
-            };
+                if (string.Equals(word, keyword, StringComparison.OrdinalIgnoreCase))
+                {
+                    return new ScimLiteral(keyword == "null" ? ScimLiteralKind.Null : ScimLiteralKind.Boolean, keyword, Quoted: false);
+                }
+            }
+
+            return IsJsonNumber(word)
+                ? new ScimLiteral(ScimLiteralKind.Number, word, Quoted: false)
+                : new ScimLiteral(ScimLiteralKind.String, word, Quoted: false);
         }
 
-        private string QuotedString()
+        /// <summary>A JSON string (RFC 8259 §7) with its escapes, \" \\ \/ \b \f \n \r \t \uXXXX (Q7).</summary>
+        private string ReadString()
         {
-            var start = position;
-            position++;
-            var value = new StringBuilder();
-            while (!AtEnd)
+            var start = _position;
+            _position++;
+            var builder = new StringBuilder();
+            while (true)
             {
-                var c = text[position++];
+                if (AtEnd)
+                {
+                    throw Error("Expected a closing '\"' for the string", start);
+                }
+
+                var c = text[_position++];
                 if (c == '"')
                 {
-                    return value.ToString();
+                    return builder.ToString();
                 }
 
                 if (c != '\\')
                 {
-                    value.Append(c);
+                    builder.Append(c);
                     continue;
                 }
 
+                var escape = _position - 1;
                 if (AtEnd)
                 {
-                    break;
+                    throw Error("Expected an escape sequence after '\\'", escape);
                 }
 
-                var escaped = text[position++];
-                switch (escaped)
+                switch (text[_position++])
                 {
-                    case '"' or '\\' or '/': value.Append(escaped); break;
-                    case 'b': value.Append('\b'); break;
-                    case 'f': value.Append('\f'); break;
-                    case 'n': value.Append('\n'); break;
-                    case 'r': value.Append('\r'); break;
-                    case 't': value.Append('\t'); break;
-                    case 'u' when position + 4 <= text.Length && ushort.TryParse(text.AsSpan(position, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var code):
-                        value.Append((char)code);
-                        position += 4;
+                    case '"': builder.Append('"'); break;
+                    case '\\': builder.Append('\\'); break;
+                    case '/': builder.Append('/'); break;
+                    case 'b': builder.Append('\b'); break;
+                    case 'f': builder.Append('\f'); break;
+                    case 'n': builder.Append('\n'); break;
+                    case 'r': builder.Append('\r'); break;
+                    case 't': builder.Append('\t'); break;
+                    case 'u' when _position + 4 <= text.Length
+                        && ushort.TryParse(text.AsSpan(_position, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var code):
+                        builder.Append((char)code);
+                        _position += 4;
                         break;
                     default:
-                        position--;
-                        throw Error("expected a JSON escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+                        throw Error("Expected a valid escape sequence (\\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX)", escape);
                 }
             }
-
-            position = start;
-            throw Error("the string is not closed with '\"'");
         }
 
-        private static ScimComparisonOperator? Operator(string word) => word.ToLowerInvariant() switch
+        /// <summary>RFC 8259 §6: [minus] int [frac] [exp].</summary>
+        private static bool IsJsonNumber(string word)
         {
-            "eq" => ScimComparisonOperator.Equal,
-            "ne" => ScimComparisonOperator.NotEqual,
-            "co" => ScimComparisonOperator.Contains,
-            "sw" => ScimComparisonOperator.StartsWith,
-            "ew" => ScimComparisonOperator.EndsWith,
-            "gt" => ScimComparisonOperator.GreaterThan,
-            "ge" => ScimComparisonOperator.GreaterThanOrEqual,
-            "lt" => ScimComparisonOperator.LessThan,
-            "le" => ScimComparisonOperator.LessThanOrEqual,
-            _ => null,
-        };
-
-        /// <summary>A run of letters, or null.</summary>
-        private string? Word()
-        {
-            var start = position;
-            while (!AtEnd && char.IsAsciiLetter(text[position]))
+            var i = 0;
+            if (i < word.Length && word[i] == '-')
             {
-                position++;
+                i++;
             }
 
-            return position > start ? text[start..position] : null;
-        }
-
-        /// <summary>Consumes <paramref name="keyword"/> (any case) when it stands alone: followed by a space, a parenthesis or the end.</summary>
-        private bool Keyword(string keyword)
-        {
-            var start = position;
-            SkipSpace();
-            if (position + keyword.Length <= text.Length
-                && string.Compare(text, position, keyword, 0, keyword.Length, StringComparison.OrdinalIgnoreCase) == 0
-                && (position + keyword.Length == text.Length || char.IsWhiteSpace(text[position + keyword.Length]) || text[position + keyword.Length] is '(' or ')' or ']'))
+            var digits = CountDigits(word, i);
+            if (digits == 0 || (digits > 1 && word[i] == '0'))
             {
-                position += keyword.Length;
-                return true;
+                return false;
             }
 
-            position = start;
-            return false;
-        }
-
-        private bool Take(char c)
-        {
-            if (!AtEnd && text[position] == c)
+            i += digits;
+            if (i < word.Length && word[i] == '.')
             {
-                position++;
-                return true;
+                digits = CountDigits(word, ++i);
+                if (digits == 0)
+                {
+                    return false;
+                }
+
+                i += digits;
             }
 
-            return false;
+            if (i < word.Length && word[i] is 'e' or 'E')
+            {
+                i++;
+                if (i < word.Length && word[i] is '+' or '-')
+                {
+                    i++;
+                }
+
+                digits = CountDigits(word, i);
+                if (digits == 0)
+                {
+                    return false;
+                }
+
+                i += digits;
+            }
+
+            return i == word.Length;
         }
 
-        private int SkipSpaceAndMark()
+        private static int CountDigits(string word, int start)
         {
-            SkipSpace();
-            return position;
+            var end = start;
+            while (end < word.Length && char.IsAsciiDigit(word[end]))
+            {
+                end++;
+            }
+
+            return end - start;
         }
+
+        /// <summary>A keyword (case-insensitive, Q3) standing alone: not the start of a longer name.</summary>
+        private bool TryKeyword(string keyword)
+        {
+            SkipWhitespace();
+            var end = _position + keyword.Length;
+            if (end > text.Length
+                || string.Compare(text, _position, keyword, 0, keyword.Length, StringComparison.OrdinalIgnoreCase) != 0
+                || (end < text.Length && (char.IsAsciiLetterOrDigit(text[end]) || text[end] is '-' or '_' or '.' or ':' or '[' or '$')))
+            {
+                return false;
+            }
+
+            _position = end;
+            return true;
+        }
+
+        private string ReadWhile(Func<char, bool> accept)
+        {
+            var start = _position;
+            while (!AtEnd && accept(Current))
+            {
+                _position++;
+            }
+
+            return text[start.._position];
+        }
+
+        private void SkipWhitespace() => ReadWhile(char.IsWhiteSpace);
+
+        private void Enter(int at)
+        {
+            if (++_depth > MaxDepth)
+            {
+                throw ScimException.BadRequest(errorType, $"The {what} nests parentheses, 'not' and value filters deeper than {MaxDepth} levels at position {at}.");
+            }
+        }
+
+        private ScimException Error(string expected, int at) =>
+            ScimException.BadRequest(errorType, $"Invalid {what}: {expected} at position {at}.");
     }
 }
