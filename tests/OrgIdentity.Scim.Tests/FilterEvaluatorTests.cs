@@ -336,3 +336,34 @@ public sealed class FilterEvaluatorTests
         Assert.True(Matches("userName eq \"bjensen\" and active eq true and level ge 7 and score lt 3 and meta.created eq \"2010-01-23T04:56:22Z\"", resource));
     }
 }
+
+public sealed class FilterOnPublishedSchemasTests
+{
+    /// <summary>SCIM-INTEROP Q1: the matching filters Entra and Okta send, against the library's own User and Group types.</summary>
+    [Theory]
+    [InlineData("userName eq \"BJensen@Example.com\"", true)]
+    [InlineData("externalId eq bj-1", true)]
+    [InlineData("emails[type eq \"work\"].value eq \"bjensen@example.com\"", true)]
+    [InlineData("active eq true and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq \"701984\"", true)]
+    [InlineData("emails[primary eq true].value pr", true)]
+    public void User_matching_filters_work_on_ScimResourceTypes_User(string filter, bool expected)
+    {
+        var user = JsonNode.Parse("""
+            { "userName": "bjensen@example.com", "externalId": "bj-1", "active": "True",
+              "emails": [ { "value": "bjensen@example.com", "type": "work", "primary": "true" } ],
+              "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": { "employeeNumber": "701984" } }
+            """)!.AsObject();
+
+        Assert.Equal(expected, ScimFilterEvaluator.Matches(user, ScimFilterParser.Parse(filter), ScimResourceTypes.User));
+    }
+
+    [Fact]
+    public void Group_matching_and_member_value_filters_work_on_ScimResourceTypes_Group()
+    {
+        var group = JsonNode.Parse("""{ "displayName": "Sales", "members": [ { "value": "2819c223" } ] }""")!.AsObject();
+        var members = ScimSchemas.Group.FindAttribute("members")!;
+
+        Assert.True(ScimFilterEvaluator.Matches(group, ScimFilterParser.Parse("displayName eq \"sales\""), ScimResourceTypes.Group));
+        Assert.True(ScimFilterEvaluator.MatchesElement(group["members"]![0]!, ScimFilterParser.ParsePath("members[value eq \"2819c223\"]").ValueFilter!, members));
+    }
+}

@@ -1,20 +1,23 @@
 using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace OrgIdentity.Scim;
 
 /// <summary>
-/// Turns a filter tree into a LINQ predicate over a host's entity (<see cref="ScimAttributeMap{TEntity}"/>), so the
-/// filter runs in the database. Only constructs a LINQ provider such as EF Core translates are produced: comparisons,
-/// <c>string.Contains/StartsWith/EndsWith</c>, <c>string.Compare(a, b)</c>, null checks and <c>Any</c>.
+/// Translates a filter into a LINQ predicate over the host's entities, through a <see cref="ScimAttributeMap{TEntity}"/>,
+/// with the meaning <see cref="ScimFilterEvaluator"/> gives it. The predicate uses only what EF Core translates to
+/// SQL: <c>==</c>, <c>!=</c>, <c>string.Contains/StartsWith/EndsWith(string)</c>, <c>string.Compare(a, b) &gt; 0</c>,
+/// comparisons of numbers and dates, null checks and <c>Any</c>. Values become parameters, not SQL text.
 /// </summary>
 /// <remarks>
-/// Semantics (RFC 7644 §3.4.2.2): <c>ne</c> also matches a row without a value; <c>co</c>, <c>sw</c>, <c>ew</c> apply
-/// to strings; <c>gt</c>/<c>ge</c>/<c>lt</c>/<c>le</c> compare strings ordinally in the database's collation,
-/// numbers, dates and times; booleans allow <c>eq</c>/<c>ne</c> only. A literal of the wrong type for its attribute is
-/// <c>invalidFilter</c>, except an unparsable id for <c>eq</c>/<c>ne</c> (a Guid column), which simply matches
-/// nothing (or everything): a directory probing with a random value must get an empty list, not an error.
+/// <para><c>ne</c> is <c>!(eq)</c>, <c>eq null</c> is "not present", <c>pr</c> is "not null and not empty".</para>
+/// <para>A value path on sub-attributes mapped to members of the entity itself (an entity that holds one email:
+/// <c>emails[type eq "work"].value eq "x"</c>) becomes <c>type == "work" &amp;&amp; value == "x"</c> on the same
+/// entity; on a collection mapping it becomes <c>collection.Any(e =&gt; e.Type == "work" &amp;&amp; e.Value == "x")</c>.</para>
+/// <para>String order (<c>gt</c>, <c>lt</c>...), <c>sw</c> and <c>ew</c> are the database's (its collation) once
+/// translated; run in memory, they are .NET's culture-sensitive ones.</para>
 /// </remarks>
 public static class ScimFilterTranslator
 {
@@ -22,228 +25,252 @@ public static class ScimFilterTranslator
     private static readonly MethodInfo StringStartsWith = typeof(string).GetMethod(nameof(string.StartsWith), [typeof(string)])!;
     private static readonly MethodInfo StringEndsWith = typeof(string).GetMethod(nameof(string.EndsWith), [typeof(string)])!;
     private static readonly MethodInfo StringCompare = typeof(string).GetMethod(nameof(string.Compare), [typeof(string), typeof(string)])!;
-    private static readonly MethodInfo EnumerableAny = typeof(Enumerable).GetMethods().Single(m => m.Name == nameof(Enumerable.Any) && m.GetParameters().Length == 2);
-    private static readonly MethodInfo EnumerableAnyEmpty = typeof(Enumerable).GetMethods().Single(m => m.Name == nameof(Enumerable.Any) && m.GetParameters().Length == 1);
+    private static readonly MethodInfo AnyMethod = GetAny(parameters: 1);
+    private static readonly MethodInfo AnyWithPredicate = GetAny(parameters: 2);
 
-    /// <summary>The predicate for <paramref name="filter"/>; 400 <c>invalidFilter</c> naming an attribute that is not mapped.</summary>
+    /// <summary>
+    /// The predicate for <paramref name="filter"/>. An attribute the map does not have is 400 <c>invalidFilter</c>
+    /// ("The attribute 'title' cannot be filtered."), as is a value that does not convert to the member's type.
+    /// </summary>
     public static Expression<Func<TEntity, bool>> Translate<TEntity>(ScimFilter filter, ScimAttributeMap<TEntity> map)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(map);
-        var entity = Expression.Parameter(typeof(TEntity), "e");
-        var body = Translate(filter, new Scope(entity, map.Lookup, null), 0);
-        return Expression.Lambda<Func<TEntity, bool>>(body, entity);
+        var entity = Expression.Parameter(typeof(TEntity), "resource");
+        return Expression.Lambda<Func<TEntity, bool>>(new Builder(map, entity, null).Build(filter), entity);
     }
 
-    /// <summary>
-    /// Where paths are looked up: the entity and its map, or (inside a collection's value filter) one element and the
-    /// collection's element map. <paramref name="Prefix"/> is the attribute of a scalar-mapped value filter
-    /// (<c>emails[type eq "work"]</c>: <c>type</c> means <c>emails.type</c>).
-    /// </summary>
-    private sealed record Scope(ParameterExpression Parameter, Func<ScimPath, ScimMappedAttribute?> Lookup, ScimPath? Prefix);
+    private static MethodInfo GetAny(int parameters) => typeof(Enumerable).GetMethods()
+        .Single(m => m.Name == nameof(Enumerable.Any) && m.GetParameters().Length == parameters);
 
-    private static Expression Translate(ScimFilter filter, Scope scope, int depth)
+    /// <summary>Builds expressions over <paramref name="entity"/>; inside a scalar value path, names are sub-attributes of <paramref name="valuePath"/>.</summary>
+    private sealed class Builder(IScimAttributeMap map, Expression entity, ScimPath? valuePath)
     {
-        if (depth > 64)
-        {
-            throw ScimException.InvalidFilter("The filter is nested too deeply (more than 64 levels).");
-        }
+        private delegate Expression Test(Expression member, ScimScalarMapping mapping);
 
-        return filter switch
+        public Expression Build(ScimFilter filter) => filter switch
         {
-            ScimLogicalFilter { Operator: ScimLogicalOperator.And } and => Expression.AndAlso(Translate(and.Left, scope, depth + 1), Translate(and.Right, scope, depth + 1)),
-            ScimLogicalFilter or => Expression.OrElse(Translate(or.Left, scope, depth + 1), Translate(or.Right, scope, depth + 1)),
-            ScimNotFilter not => Expression.Not(Translate(not.Operand, scope, depth + 1)),
-            ScimValuePathFilter valuePath => ValuePath(valuePath.Path, scope, depth),
-            ScimPresentFilter present => Present(present.Path, scope, depth),
-            ScimComparisonFilter comparison => Comparison(comparison, scope, depth),
-            _ => throw ScimException.InvalidFilter($"Unsupported filter at position {filter.Position}."),
+            ScimLogicalFilter { Operator: ScimLogicalOperator.And } and => Expression.AndAlso(Build(and.Left), Build(and.Right)),
+            ScimLogicalFilter or => Expression.OrElse(Build(or.Left), Build(or.Right)),
+            ScimNotFilter not => Expression.Not(Build(not.Operand)),
+            ScimPresentFilter present => Designate(present.Path, compareValue: false, (member, _) => Present(member)),
+            ScimValuePathFilter elements => Designate(elements.Path, compareValue: false, null),
+            ScimComparisonFilter comparison => Compare(comparison),
+            _ => throw new ArgumentException($"Unknown filter node {filter.GetType().Name}.", nameof(filter)),
         };
-    }
 
-    private static Expression Present(ScimPath path, Scope scope, int depth)
-    {
-        if (path.ValueFilter is not null)
+        private Expression Compare(ScimComparisonFilter comparison)
         {
-            return ValuePath(path, scope, depth);
-        }
-
-        var (mapped, _) = Find(path, scope);
-        if (mapped.Element is { } element)
-        {
-            return Expression.Call(EnumerableAnyEmpty.MakeGenericMethod(element.ElementType), Body(mapped, scope));
-        }
-
-        var member = Body(mapped, scope);
-        return member.Type == typeof(string)
-            ? Expression.AndAlso(Expression.NotEqual(member, Expression.Constant(null, typeof(string))), Expression.NotEqual(member, Expression.Constant("")))
-            : IsNullable(member.Type) ? Expression.NotEqual(member, Expression.Constant(null, member.Type)) : Expression.Constant(true);
-    }
-
-    private static Expression Comparison(ScimComparisonFilter comparison, Scope scope, int depth)
-    {
-        var path = comparison.Path;
-        if (path.ValueFilter is not null)
-        {
-            // emails[type eq "work"].value eq "x": the element the filter selects has that value.
-            return ValuePath(path, scope, depth, comparison);
-        }
-
-        var (mapped, name) = Find(path, scope);
-        if (mapped.Element is { } element)
-        {
-            // members eq "id" / members.value eq "id": some element's value (RFC 7644 §3.4.2.2: value is implied).
-            var parameter = Expression.Parameter(element.ElementType, "m");
-            var elementScope = new Scope(parameter, element.Lookup, null);
-            var predicate = Comparison(comparison with { Path = new ScimPath(null, path.SubAttributeName ?? "value", null, null) }, elementScope, depth + 1);
-            return Any(Body(mapped, scope), element.ElementType, parameter, predicate);
-        }
-
-        return Compare(Body(mapped, scope), comparison.Operator, comparison.Value, mapped.Normalize, name);
-    }
-
-    /// <summary>
-    /// <c>attribute[filter]</c>, optionally with a comparison of one sub-attribute of the selected element
-    /// (<paramref name="then"/>; <c>value</c> when the path names none). A collection mapping gives
-    /// <c>Any(element =&gt; filter and comparison)</c>; a scalar mapping (the entity holds one element, such as a primary
-    /// e-mail) gives <c>filter and comparison</c> over the entity's <c>attribute.x</c> columns.
-    /// </summary>
-    private static Expression ValuePath(ScimPath path, Scope scope, int depth, ScimComparisonFilter? then = null)
-    {
-        var attribute = new ScimPath(path.SchemaUrn, path.AttributeName, null, null);
-        var sub = path.SubAttributeName ?? "value";
-        var collection = scope.Lookup(Prefixed(attribute, scope));
-        if (collection?.Element is { } element)
-        {
-            var parameter = Expression.Parameter(element.ElementType, "m");
-            var elementScope = new Scope(parameter, element.Lookup, null);
-            var predicate = Translate(path.ValueFilter!, elementScope, depth + 1);
-            if (then is not null)
+            if (comparison.Value.Kind == ScimLiteralKind.Null)
             {
-                predicate = Expression.AndAlso(predicate, Comparison(then with { Path = new ScimPath(null, sub, null, null) }, elementScope, depth + 1));
+                ScimFilterValues.CheckNull(comparison);
+                var present = Designate(comparison.Path, compareValue: true, (member, _) => Present(member));
+                return comparison.Operator == ScimComparisonOperator.Equal ? Expression.Not(present) : present;
             }
 
-            return Any(Body(collection, scope), element.ElementType, parameter, predicate);
-        }
-
-        var filter = Translate(path.ValueFilter!, scope with { Prefix = attribute }, depth + 1);
-        return then is null ? filter : Expression.AndAlso(filter, Comparison(then with { Path = attribute with { SubAttributeName = sub } }, scope, depth + 1));
-    }
-
-    private static MethodCallExpression Any(Expression collection, Type elementType, ParameterExpression parameter, Expression predicate) =>
-        Expression.Call(EnumerableAny.MakeGenericMethod(elementType), collection, Expression.Lambda(predicate, parameter));
-
-    private static ScimPath Prefixed(ScimPath path, Scope scope) =>
-        scope.Prefix is { } prefix ? new ScimPath(prefix.SchemaUrn, prefix.AttributeName, null, path.AttributeName) : path;
-
-    private static (ScimMappedAttribute Mapped, string Name) Find(ScimPath path, Scope scope)
-    {
-        var effective = Prefixed(path, scope);
-        return (scope.Lookup(effective) ?? throw ScimException.InvalidFilter($"The attribute '{effective}' cannot be filtered."), effective.ToString());
-    }
-
-    /// <summary>The mapped member with the scope's parameter in place of the map's own.</summary>
-    private static Expression Body(ScimMappedAttribute mapped, Scope scope) =>
-        new Replace(mapped.Member.Parameters[0], scope.Parameter).Visit(mapped.Member.Body);
-
-    private static Expression Compare(Expression member, ScimComparisonOperator op, ScimLiteral literal, Func<string, string>? normalize, string name)
-    {
-        var type = Nullable.GetUnderlyingType(member.Type) ?? member.Type;
-        if (literal.Kind == ScimLiteralKind.Null)
-        {
-            var absent = member.Type.IsValueType && !IsNullable(member.Type) ? (Expression)Expression.Constant(false) : Expression.Equal(member, Expression.Constant(null, member.Type));
-            return op switch
+            if (comparison.Operator == ScimComparisonOperator.NotEqual)
             {
-                ScimComparisonOperator.Equal => absent,
-                ScimComparisonOperator.NotEqual => Expression.Not(absent),
-                _ => throw ScimException.InvalidFilter($"'{name}' can only be compared to null with eq or ne."),
-            };
-        }
-
-        if (type == typeof(string))
-        {
-            var text = normalize is null ? literal.Text : normalize(literal.Text);
-            var value = Expression.Constant(text, typeof(string));
-            var notNull = Expression.NotEqual(member, Expression.Constant(null, typeof(string)));
-            return op switch
-            {
-                ScimComparisonOperator.Equal => Expression.Equal(member, value),
-                ScimComparisonOperator.NotEqual => Expression.OrElse(Expression.Equal(member, Expression.Constant(null, typeof(string))), Expression.NotEqual(member, value)),
-                ScimComparisonOperator.Contains => Expression.AndAlso(notNull, Expression.Call(member, StringContains, value)),
-                ScimComparisonOperator.StartsWith => Expression.AndAlso(notNull, Expression.Call(member, StringStartsWith, value)),
-                ScimComparisonOperator.EndsWith => Expression.AndAlso(notNull, Expression.Call(member, StringEndsWith, value)),
-                _ => Expression.AndAlso(notNull, Order(Expression.Call(StringCompare, member, value), Expression.Constant(0), op)),
-            };
-        }
-
-        if (type == typeof(Guid))
-        {
-            if (op is not (ScimComparisonOperator.Equal or ScimComparisonOperator.NotEqual))
-            {
-                throw ScimException.InvalidFilter($"'{name}' is an identifier: use eq or ne.");
+                return Expression.Not(Compare(comparison with { Operator = ScimComparisonOperator.Equal }));
             }
 
-            if (!Guid.TryParse(literal.Text, out var id))
+            return Designate(comparison.Path, compareValue: true, (member, mapping) => Comparison(member, mapping, comparison));
+        }
+
+        /// <summary>
+        /// The expression for <paramref name="path"/>: <paramref name="test"/> applied to the member it maps to, with
+        /// its value filter; over a collection, inside <c>Any</c>. A null test asks whether an element matches the
+        /// value filter (<c>emails[type eq "work"]</c>).
+        /// </summary>
+        private Expression Designate(ScimPath path, bool compareValue, Test? test)
+        {
+            var target = map.Resolve(InValuePath(path));
+
+            // RFC 7644 §3.4.2.2: a complex attribute without a sub-attribute compares its "value".
+            if (target.SubAttribute is null && target.Attribute.Type == ScimAttributeType.Complex && test is not null
+                && (compareValue || map.Find(target.Key) is null))
             {
-                return Expression.Constant(op == ScimComparisonOperator.NotEqual);
+                target = target with
+                {
+                    SubAttribute = target.Attribute.FindSubAttribute("value") ?? (compareValue
+                        ? throw ScimException.InvalidFilter($"The attribute '{ScimFilterValues.WithoutValueFilter(path)}' is complex: name one of its sub-attributes.")
+                        : throw ScimFilterValues.NotFilterable(path)),
+                };
             }
 
-            var equal = Expression.Equal(member, Expression.Constant(id, member.Type));
-            return op == ScimComparisonOperator.Equal ? equal : Expression.Not(equal);
-        }
-
-        var constant = Expression.Constant(Convert(literal, type, name), member.Type);
-        if (type == typeof(bool))
-        {
-            return op switch
+            if (map.Find(target.AttributeKey) is ScimCollectionMapping collection)
             {
-                ScimComparisonOperator.Equal => Expression.Equal(member, constant),
-                ScimComparisonOperator.NotEqual => Expression.NotEqual(member, constant),
-                _ => throw ScimException.InvalidFilter($"'{name}' is a boolean: use eq or ne."),
-            };
+                return AnyElement(collection, path.ValueFilter, target.SubAttribute, test);
+            }
+
+            Expression? elementFilter = null;
+            if (path.ValueFilter is not null)
+            {
+                elementFilter = new Builder(map, entity, path with { ValueFilter = null, SubAttributeName = null }).Build(path.ValueFilter);
+            }
+
+            if (test is null)
+            {
+                return elementFilter!;
+            }
+
+            if (map.Find(target.Key) is not ScimScalarMapping mapping)
+            {
+                throw ScimFilterValues.NotFilterable(InValuePath(path) with { SubAttributeName = target.SubAttribute?.Name });
+            }
+
+            var tested = test(ParameterReplacer.Apply(mapping.Member, entity), mapping);
+            return elementFilter is null ? tested : Expression.AndAlso(elementFilter, tested);
         }
 
-        return op switch
+        private MethodCallExpression AnyElement(ScimCollectionMapping collection, ScimFilter? valueFilter, ScimAttribute? subAttribute, Test? test)
         {
-            ScimComparisonOperator.Equal => Expression.Equal(member, constant),
-            ScimComparisonOperator.NotEqual => Expression.NotEqual(member, constant),
-            ScimComparisonOperator.Contains or ScimComparisonOperator.StartsWith or ScimComparisonOperator.EndsWith =>
-                throw ScimException.InvalidFilter($"'{name}' is not a string: co, sw and ew do not apply."),
-            _ => Order(member, constant, op),
+            var element = Expression.Parameter(collection.ElementType, "element");
+            var elements = new Builder(collection.Elements, element, null);
+            var body = valueFilter is null ? null : elements.Build(valueFilter);
+            if (subAttribute is not null && test is not null)
+            {
+                var tested = elements.Designate(new ScimPath(null, subAttribute.Name, null, null), compareValue: true, test);
+                body = body is null ? tested : Expression.AndAlso(body, tested);
+            }
+
+            var source = ParameterReplacer.Apply(collection.Collection, entity);
+            return body is null
+                ? Expression.Call(AnyMethod.MakeGenericMethod(collection.ElementType), source)
+                : Expression.Call(AnyWithPredicate.MakeGenericMethod(collection.ElementType), source, Expression.Lambda(body, element));
+        }
+
+        /// <summary>Inside <c>emails[...]</c> mapped on the entity itself, <c>type</c> is <c>emails.type</c>.</summary>
+        private ScimPath InValuePath(ScimPath path)
+        {
+            if (valuePath is null)
+            {
+                return path;
+            }
+
+            if (path.SchemaUrn is not null || path.ValueFilter is not null || path.SubAttributeName is not null)
+            {
+                throw ScimException.InvalidFilter($"The attribute '{valuePath}.{ScimFilterValues.WithoutValueFilter(path)}' is not known.");
+            }
+
+            return valuePath with { SubAttributeName = path.AttributeName };
+        }
+
+        private static Expression Present(Expression member)
+        {
+            if (member.Type == typeof(string))
+            {
+                return Expression.AndAlso(NotNull(member), Expression.NotEqual(member, Expression.Constant("")));
+            }
+
+            return member.Type.IsValueType && Nullable.GetUnderlyingType(member.Type) is null
+                ? Expression.Constant(true)
+                : NotNull(member);
+        }
+
+        private static BinaryExpression NotNull(Expression member) =>
+            Expression.NotEqual(member, Expression.Constant(null, member.Type));
+
+        private static BinaryExpression Comparison(Expression member, ScimScalarMapping mapping, ScimComparisonFilter comparison)
+        {
+            var (op, literal, path) = (comparison.Operator, comparison.Value, comparison.Path);
+            ScimFilterValues.CheckOperator(op, mapping.Attribute.Type, path);
+            var type = Nullable.GetUnderlyingType(member.Type) ?? member.Type;
+            if (type == typeof(string))
+            {
+                var text = mapping.Normalize is null ? literal.Text : mapping.Normalize(literal.Text);
+                return StringComparison(member, op, Parameter(text, typeof(string)));
+            }
+
+            if (type == typeof(bool) || type == typeof(Guid))
+            {
+                if (op != ScimComparisonOperator.Equal)
+                {
+                    throw ScimException.InvalidFilter(
+                        $"The operator '{ScimFilterText.Operator(op)}' cannot be used with '{ScimFilterValues.WithoutValueFilter(path)}'.");
+                }
+
+                object value = type == typeof(bool)
+                    ? ScimFilterValues.ToBoolean(literal, path)
+                    : Guid.TryParse(literal.Text, out var guid) ? guid : throw ScimFilterValues.NotConvertible(literal, path, "UUID");
+                return Expression.Equal(member, Parameter(value, member.Type));
+            }
+
+            if (op is ScimComparisonOperator.Contains or ScimComparisonOperator.StartsWith or ScimComparisonOperator.EndsWith)
+            {
+                throw ScimException.InvalidFilter(
+                    $"The operator '{ScimFilterText.Operator(op)}' cannot be used with '{ScimFilterValues.WithoutValueFilter(path)}'.");
+            }
+
+            return Expression.MakeBinary(BinaryType(op), member, Parameter(ConvertValue(literal, path, type, mapping.Attribute), member.Type));
+        }
+
+        private static object ConvertValue(ScimLiteral literal, ScimPath path, Type type, ScimAttribute attribute)
+        {
+            if (type == typeof(DateTimeOffset))
+            {
+                return ScimFilterValues.ToDateTime(literal, path);
+            }
+
+            if (type == typeof(DateTime))
+            {
+                return ScimFilterValues.ToDateTime(literal, path).UtcDateTime;
+            }
+
+            var integral = type == typeof(int) || type == typeof(long) || type == typeof(short) || type == typeof(byte);
+            var number = ScimFilterValues.ToDecimal(literal, path, integer: integral || attribute.Type == ScimAttributeType.Integer);
+            try
+            {
+                return Convert.ChangeType(number, type, CultureInfo.InvariantCulture);
+            }
+            catch (OverflowException)
+            {
+                throw ScimFilterValues.NotConvertible(literal, path, type.Name);
+            }
+        }
+
+        private static BinaryExpression StringComparison(Expression member, ScimComparisonOperator op, Expression value)
+        {
+            if (op == ScimComparisonOperator.Equal)
+            {
+                return Expression.Equal(member, value);
+            }
+
+            Expression test = op switch
+            {
+                ScimComparisonOperator.Contains => Expression.Call(member, StringContains, value),
+                ScimComparisonOperator.StartsWith => Expression.Call(member, StringStartsWith, value),
+                ScimComparisonOperator.EndsWith => Expression.Call(member, StringEndsWith, value),
+                _ => Expression.MakeBinary(BinaryType(op), Expression.Call(StringCompare, member, value), Expression.Constant(0)),
+            };
+            return Expression.AndAlso(NotNull(member), test);
+        }
+
+        private static ExpressionType BinaryType(ScimComparisonOperator op) => op switch
+        {
+            ScimComparisonOperator.GreaterThan => ExpressionType.GreaterThan,
+            ScimComparisonOperator.GreaterThanOrEqual => ExpressionType.GreaterThanOrEqual,
+            ScimComparisonOperator.LessThan => ExpressionType.LessThan,
+            ScimComparisonOperator.LessThanOrEqual => ExpressionType.LessThanOrEqual,
+            _ => ExpressionType.Equal,
         };
+
+        /// <summary>
+        /// A value read from a box rather than a constant: EF Core sends it as a SQL parameter, so every value
+        /// shares one cached query plan and no value is ever spliced into SQL text.
+        /// </summary>
+        private static MemberExpression Parameter(object value, Type type)
+        {
+            var box = (IStrongBox)Activator.CreateInstance(typeof(StrongBox<>).MakeGenericType(type), value)!;
+            return Expression.Field(Expression.Constant(box), nameof(StrongBox<>.Value));
+        }
     }
 
-    private static BinaryExpression Order(Expression left, Expression right, ScimComparisonOperator op) => op switch
+    /// <summary>The body of a mapped member's lambda, on another parameter.</summary>
+    private sealed class ParameterReplacer(ParameterExpression from, Expression to) : ExpressionVisitor
     {
-        ScimComparisonOperator.GreaterThan => Expression.GreaterThan(left, right),
-        ScimComparisonOperator.GreaterThanOrEqual => Expression.GreaterThanOrEqual(left, right),
-        ScimComparisonOperator.LessThan => Expression.LessThan(left, right),
-        _ => Expression.LessThanOrEqual(left, right),
-    };
+        public static Expression Apply(LambdaExpression lambda, Expression target) =>
+            new ParameterReplacer(lambda.Parameters[0], target).Visit(lambda.Body);
 
-    /// <summary>The literal as the member's type; a value that does not fit is the client's error.</summary>
-    private static object Convert(ScimLiteral literal, Type type, string name)
-    {
-        var text = literal.Text;
-        var invariant = CultureInfo.InvariantCulture;
-        object? value = type switch
-        {
-            _ when type == typeof(bool) => bool.TryParse(text, out var b) ? b : null,
-            _ when type == typeof(int) => int.TryParse(text, NumberStyles.Integer, invariant, out var i) ? i : null,
-            _ when type == typeof(long) => long.TryParse(text, NumberStyles.Integer, invariant, out var l) ? l : null,
-            _ when type == typeof(decimal) => decimal.TryParse(text, NumberStyles.Float, invariant, out var d) ? d : null,
-            _ when type == typeof(double) => double.TryParse(text, NumberStyles.Float, invariant, out var f) ? f : null,
-            _ when type == typeof(DateTime) => DateTimeOffset.TryParse(text, invariant, DateTimeStyles.AssumeUniversal, out var t) ? t.UtcDateTime : null,
-            _ when type == typeof(DateTimeOffset) => DateTimeOffset.TryParse(text, invariant, DateTimeStyles.AssumeUniversal, out var o) ? o : null,
-            _ => throw ScimException.InvalidFilter($"'{name}' cannot be filtered."),
-        };
-        return value ?? throw ScimException.InvalidFilter($"'{text}' is not a valid value for '{name}'.");
-    }
-
-    private static bool IsNullable(Type type) => !type.IsValueType || Nullable.GetUnderlyingType(type) is not null;
-
-    private sealed class Replace(ParameterExpression from, ParameterExpression to) : ExpressionVisitor
-    {
         protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : node;
     }
 }
