@@ -30,8 +30,8 @@ public sealed class ProtocolHandlerTests
         }
         """;
 
-    private readonly InMemoryStore users = new(ScimResourceTypes.User);
-    private readonly InMemoryStore groups = new(ScimResourceTypes.Group);
+    private readonly ProtocolHandlerTestStore users = new(ScimResourceTypes.User);
+    private readonly ProtocolHandlerTestStore groups = new(ScimResourceTypes.Group);
     private readonly ScimRequestHandler handler = new(new ScimServiceOptions { DefaultCount = 20, MaxCount = 50 });
 
     private Task<ScimResponse> Send(string method, string pathAndQuery, string? body = null, string? ifMatch = null, string? ifNoneMatch = null)
@@ -397,105 +397,5 @@ public sealed class ProtocolHandlerTests
         var response = await Send("GET", "/ServiceProviderConfig");
 
         Assert.Equal(ScimConstants.ServiceProviderConfigSchema, response.Body!["schemas"]![0]!.GetValue<string>());
-    }
-
-    /// <summary>
-    /// The smallest honest store: documents in creation order, case-insensitive uniqueness of userName/displayName,
-    /// <c>eq</c> filters on top-level strings, If-Match through <see cref="ScimETag.ThrowIfNotMatched"/>, PATCH
-    /// through <see cref="ScimPatcher.Apply"/>.
-    /// </summary>
-    private sealed class InMemoryStore(ScimResourceType resourceType) : IScimResourceStore
-    {
-        private readonly List<ScimStoredResource> resources = [];
-        private int nextId;
-
-        public ScimResourceType ResourceType { get; } = resourceType;
-
-        public ScimException? Refusal { get; set; }
-
-        public ScimListQuery? LastQuery { get; private set; }
-
-        private string UniqueAttribute => ResourceType.Schema.Id == ScimConstants.UserSchema ? "userName" : "displayName";
-
-        public ScimStoredResource Single() => Assert.Single(resources);
-
-        public Task<ScimStoredResource?> FindAsync(string id, ScimAttributeSelection selection, CancellationToken cancellationToken) =>
-            Task.FromResult(resources.FirstOrDefault(r => r.Id == id));
-
-        public Task<ScimListResult> ListAsync(ScimListQuery query, CancellationToken cancellationToken)
-        {
-            if (Refusal is not null)
-            {
-                throw Refusal;
-            }
-
-            LastQuery = query;
-            var matches = resources.Where(r => query.Filter is null || Matches(r.Document, query.Filter)).ToList();
-            return Task.FromResult(new ScimListResult(matches.Count, matches.Skip(query.StartIndex - 1).Take(query.Count).ToList()));
-        }
-
-        public Task<ScimStoredResource> CreateAsync(JsonObject document, CancellationToken cancellationToken)
-        {
-            var created = (JsonObject)document.DeepClone();
-            created["id"] = $"{ResourceType.Name.ToLowerInvariant()}-{++nextId}";
-            return Task.FromResult(Save(null, created));
-        }
-
-        public Task<ScimStoredResource> ReplaceAsync(string id, JsonObject document, string? ifMatch, CancellationToken cancellationToken)
-        {
-            var current = Load(id, ifMatch);
-            var replaced = (JsonObject)document.DeepClone();
-            replaced["id"] = id;
-            return Task.FromResult(Save(current, replaced));
-        }
-
-        public Task<ScimStoredResource> PatchAsync(string id, ScimPatchRequest patch, string? ifMatch, CancellationToken cancellationToken)
-        {
-            var current = Load(id, ifMatch);
-            return Task.FromResult(Save(current, ScimPatcher.Apply(current.Document, patch, ResourceType)));
-        }
-
-        public Task DeleteAsync(string id, string? ifMatch, CancellationToken cancellationToken)
-        {
-            resources.Remove(Load(id, ifMatch));
-            return Task.CompletedTask;
-        }
-
-        private ScimStoredResource Load(string id, string? ifMatch)
-        {
-            var current = resources.FirstOrDefault(r => r.Id == id) ?? throw ScimException.NotFound($"No {ResourceType.Name} '{id}'.");
-            ScimETag.ThrowIfNotMatched(ifMatch, ScimETag.Format(current.Version));
-            return current;
-        }
-
-        private ScimStoredResource Save(ScimStoredResource? current, JsonObject document)
-        {
-            var unique = document[UniqueAttribute]?.GetValue<string>();
-            if (resources.Any(r => r != current && string.Equals(r.Document[UniqueAttribute]?.GetValue<string>(), unique, StringComparison.OrdinalIgnoreCase)))
-            {
-                throw ScimException.Uniqueness($"{UniqueAttribute} '{unique}' is already in use.");
-            }
-
-            var now = DateTimeOffset.UnixEpoch.AddDays(resources.Count);
-            var saved = new ScimStoredResource(document, Guid.NewGuid().ToString("N"), current?.Created ?? now, now);
-            if (current is null)
-            {
-                resources.Add(saved);
-            }
-            else
-            {
-                resources[resources.IndexOf(current)] = saved;
-            }
-
-            return saved;
-        }
-
-        private static bool Matches(JsonObject document, ScimFilter filter) => filter switch
-        {
-            ScimComparisonFilter { Operator: ScimComparisonOperator.Equal, Path.SubAttributeName: null, Path.ValueFilter: null } equal =>
-                document.FirstOrDefault(p => string.Equals(p.Key, equal.Path.AttributeName, StringComparison.OrdinalIgnoreCase)).Value is JsonValue value
-                && string.Equals(value.ToString(), equal.Value.Text, StringComparison.OrdinalIgnoreCase),
-            _ => throw new NotSupportedException($"The test store only filters with eq on top-level attributes, not {filter}."),
-        };
     }
 }

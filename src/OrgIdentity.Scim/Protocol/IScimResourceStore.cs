@@ -35,7 +35,7 @@ public sealed record ScimListResult(int TotalResults, IReadOnlyList<ScimStoredRe
 /// Where a host keeps one resource type. The library never holds state: <see cref="ScimRequestHandler"/> parses and
 /// checks requests, calls these, and shapes the answers. Throw <see cref="ScimException"/> for refusals (404 for an
 /// unknown id or one of another tenant, 409 <c>uniqueness</c>, 412 when <c>ifMatch</c> does not match,
-/// <see cref="ScimETag.Matches"/>). Documents given to the store are canonical (<see cref="ScimResourceReader"/>).
+/// <see cref="ScimETag.ThrowIfNotMatched"/>). Documents given to the store are canonical (<see cref="ScimResourceReader"/>).
 /// </summary>
 public interface IScimResourceStore
 {

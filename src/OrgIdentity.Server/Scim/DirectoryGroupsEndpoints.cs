@@ -13,9 +13,9 @@ internal static class DirectoryGroupsEndpoints
     {
         var groups = organization.MapGroup("/directory-groups").WithTags("Directory sync").RequireFeature(PlanFeature.Scim);
         groups.MapGet("/", ListAsync).RequirePermission("members:view").WithName("ListDirectoryGroups").Produces<Page<DirectoryGroupView>>();
-        groups.MapGet("/{id:guid}/mapping", GetMappingAsync).RequirePermission("members:view").WithName("GetDirectoryGroupMapping").Produces<DirectoryGroupMapping>();
-        groups.MapPut("/{id:guid}/mapping", SetMappingAsync).WithName("SetDirectoryGroupMapping").Produces<DirectoryGroupMapping>();
-        groups.MapPost("/{id:guid}/mapping/preview", PreviewAsync).WithName("PreviewDirectoryGroupMapping").Produces<MappingPreview>();
+        groups.MapGet("/{groupId:guid}/mapping", GetMappingAsync).RequirePermission("members:view").WithName("GetDirectoryGroupMapping").Produces<DirectoryGroupMapping>();
+        groups.MapPut("/{groupId:guid}/mapping", SetMappingAsync).WithName("SetDirectoryGroupMapping").Produces<DirectoryGroupMapping>();
+        groups.MapPost("/{groupId:guid}/mapping/preview", PreviewAsync).WithName("PreviewDirectoryGroupMapping").Produces<MappingPreview>();
         return organization;
     }
 
@@ -25,17 +25,17 @@ internal static class DirectoryGroupsEndpoints
         return TypedResults.Ok(new Page<DirectoryGroupView>(all, all.Count, null));
     }
 
-    public static async Task<IResult> GetMappingAsync(Guid id, CurrentOrganizationCaller caller, DirectoryGroupsService groups, CancellationToken cancellationToken) =>
-        (await groups.GetAsync(caller.Value, id, cancellationToken)).ToResult(group => TypedResults.Ok(group.Mapping));
+    public static async Task<IResult> GetMappingAsync(Guid groupId, CurrentOrganizationCaller caller, DirectoryGroupsService groups, CancellationToken cancellationToken) =>
+        (await groups.GetAsync(caller.Value, groupId, cancellationToken)).ToResult(group => TypedResults.Ok(group.Mapping));
 
-    public static async Task<IResult> SetMappingAsync(Guid id, MappingRequest request, CurrentOrganizationCaller caller, DirectoryGroupsService groups,
+    public static async Task<IResult> SetMappingAsync(Guid groupId, MappingRequest request, CurrentOrganizationCaller caller, DirectoryGroupsService groups,
         CancellationToken cancellationToken) =>
-        (await groups.SetMappingAsync(caller.Value, id, request.ToMapping(), cancellationToken)).ToResult(group => TypedResults.Ok(group.Mapping));
+        (await groups.SetMappingAsync(caller.Value, groupId, request.ToMapping(), cancellationToken)).ToResult(group => TypedResults.Ok(group.Mapping));
 
     /// <summary>Changes nothing: lists the members whose access the mapping would change.</summary>
-    public static async Task<IResult> PreviewAsync(Guid id, MappingRequest request, CurrentOrganizationCaller caller, DirectoryGroupsService groups,
+    public static async Task<IResult> PreviewAsync(Guid groupId, MappingRequest request, CurrentOrganizationCaller caller, DirectoryGroupsService groups,
         CancellationToken cancellationToken) =>
-        (await groups.PreviewAsync(caller.Value, id, request.ToMapping(), cancellationToken)).ToResult(changes => TypedResults.Ok(new MappingPreview(changes.Count, changes)));
+        (await groups.PreviewAsync(caller.Value, groupId, request.ToMapping(), cancellationToken)).ToResult(changes => TypedResults.Ok(new MappingPreview(changes.Count, changes)));
 
     public sealed record MappingRequest(
         string? Role,

@@ -16,7 +16,7 @@ internal static class DirectoryTokensEndpoints
         var tokens = organization.MapGroup("/directory-tokens").WithTags("Directory sync").RequireFeature(PlanFeature.Scim);
         tokens.MapGet("/", ListAsync).RequirePermission(DomainsService.SettingsEdit).WithName("ListDirectoryTokens").Produces<Page<DirectoryTokenView>>();
         tokens.MapPost("/", CreateAsync).WithName("CreateDirectoryToken").Produces<CreatedDirectoryToken>(StatusCodes.Status201Created);
-        tokens.MapDelete("/{id:guid}", RevokeAsync).WithName("RevokeDirectoryToken").Produces(StatusCodes.Status204NoContent);
+        tokens.MapDelete("/{tokenId:guid}", RevokeAsync).WithName("RevokeDirectoryToken").Produces(StatusCodes.Status204NoContent);
         return organization;
     }
 
@@ -33,8 +33,8 @@ internal static class DirectoryTokensEndpoints
         (await tokens.CreateAsync(caller.Value, request.Name, options.Value.Link(ScimEndpoints.BasePath), cancellationToken))
             .ToResult(token => TypedResults.Created($"/api/v1/orgs/{caller.Value.OrganizationId}/directory-tokens/{token.Id}", token));
 
-    public static async Task<IResult> RevokeAsync(Guid id, CurrentOrganizationCaller caller, DirectoryTokensService tokens, CancellationToken cancellationToken) =>
-        await tokens.RevokeAsync(caller.Value, id, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
+    public static async Task<IResult> RevokeAsync(Guid tokenId, CurrentOrganizationCaller caller, DirectoryTokensService tokens, CancellationToken cancellationToken) =>
+        await tokens.RevokeAsync(caller.Value, tokenId, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
 
     // No length attribute: the service checks the length after trimming, and says so under "name".
     public sealed record CreateDirectoryTokenRequest(string? Name);

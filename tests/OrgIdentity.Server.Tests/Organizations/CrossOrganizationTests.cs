@@ -56,6 +56,13 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         { "GET", "invite-link", null },
         { "POST", "invite-link", """{"role":"member"}""" },
         { "DELETE", "invite-link", null },
+        { "GET", "directory-tokens", null },
+        { "POST", "directory-tokens", """{"name":"Taken over"}""" },
+        { "DELETE", "directory-tokens/{tokenId}", null },
+        { "GET", "directory-groups", null },
+        { "GET", "directory-groups/{groupId}/mapping", null },
+        { "PUT", "directory-groups/{groupId}/mapping", """{"role":"admin"}""" },
+        { "POST", "directory-groups/{groupId}/mapping/preview", """{"role":"admin"}""" },
     };
 
     [Fact]
@@ -291,6 +298,10 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [InlineData("POST", "domains/{id}/verify", null)]
     [InlineData("POST", "invitations/{invitationId}/resend", null)]
     [InlineData("DELETE", "invitations/{invitationId}", null)]
+    [InlineData("DELETE", "directory-tokens/{tokenId}", null)]
+    [InlineData("GET", "directory-groups/{groupId}/mapping", null)]
+    [InlineData("PUT", "directory-groups/{groupId}/mapping", """{"role":"viewer"}""")]
+    [InlineData("POST", "directory-groups/{groupId}/mapping/preview", """{"role":"viewer"}""")]
     public async Task Another_organizations_members_and_roles_named_on_ones_own_routes_are_404_and_untouched(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
@@ -365,6 +376,8 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
 
         /// <summary>A pending invitation of B.</summary>
         public required (Guid Id, string Email) Invitation { get; init; }
+        public required Guid DirectoryTokenId { get; init; }
+        public required Guid DirectoryGroupId { get; init; }
 
         /// <summary>What must never show in an answer to someone outside B (they did not send it).</summary>
         public IEnumerable<string> Secrets => [Name, Slug, Admin.Email, Member.Email, "Bravo held role", "Bravo spare role", Domain.Name, "Bravo brand", Invitation.Email];
@@ -394,6 +407,12 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         Assert.Equal(HttpStatusCode.Created, invited.StatusCode);
         var invitation = (await invited.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("invitation");
         Assert.Equal(HttpStatusCode.Created, (await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/invite-link", new { })).StatusCode);
+        var directoryToken = await (await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/directory-tokens", new { name = "Bravo directory" })).Content.ReadFromJsonAsync<JsonElement>();
+        using var directory = App.CreateBrowser();
+        directory.Http.DefaultRequestHeaders.TryAddWithoutValidation("Authorization", $"Bearer {directoryToken.GetProperty("token").GetString()}");
+        var group = await directory.Http.PostAsync("/scim/v2/Groups", new StringContent("""{"displayName":"Bravo group"}""", Encoding.UTF8, "application/scim+json"));
+        Assert.Equal(HttpStatusCode.Created, group.StatusCode);
+        var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var organization = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}");
         return new Target(orgId, name, organization.GetProperty("slug").GetString()!, admin, await App.UserIdAsync(admin), token, member,
             await App.UserIdAsync(member), "b-spare")
@@ -401,6 +420,8 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
             Domain = (domainView.GetProperty("id").GetGuid(), domainView.GetProperty("domain").GetString()!),
             UnitId = unitId,
             Invitation = (invitation.GetProperty("id").GetGuid(), invitation.GetProperty("email").GetString()!),
+            DirectoryTokenId = directoryToken.GetProperty("id").GetGuid(),
+            DirectoryGroupId = groupId,
         };
     }
 
@@ -411,7 +432,8 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var route = $"/api/v1/orgs/{target.OrganizationId}";
         var snapshot = new StringBuilder();
         foreach (var path in new[] { route, $"{route}/members", $"{route}/roles", $"{route}/roles/{target.SpareRole}", $"{route}/members/{target.MemberId}",
-            $"{route}/domains", $"{route}/units", $"{route}/invitations", $"{route}/invite-link" })
+            $"{route}/domains", $"{route}/units", $"{route}/invitations", $"{route}/invite-link", $"{route}/directory-tokens",
+            $"{route}/directory-groups" })
         {
             var response = await api.Http.GetAsync(path);
             snapshot.Append(path).Append(": ").Append((int)response.StatusCode).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());
@@ -427,7 +449,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
             : text.Replace("{userId}", target.MemberId.ToString(), StringComparison.Ordinal).Replace("{key}", target.SpareRole, StringComparison.Ordinal)
                 .Replace("domains/{id}", $"domains/{target.Domain.Id}", StringComparison.Ordinal)
                 .Replace("{unitId}", target.UnitId.ToString(), StringComparison.Ordinal)
-                .Replace("{invitationId}", target.Invitation.Id.ToString(), StringComparison.Ordinal);
+                .Replace("{invitationId}", target.Invitation.Id.ToString(), StringComparison.Ordinal)
+                .Replace("{tokenId}", target.DirectoryTokenId.ToString(), StringComparison.Ordinal)
+                .Replace("{groupId}", target.DirectoryGroupId.ToString(), StringComparison.Ordinal);
 
         var url = $"/api/v1/orgs/{organizationId}" + (path.Length == 0 ? "" : "/" + Fill(path));
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
