@@ -15,8 +15,15 @@ internal sealed class Arguments
         OrgIdentity.Benchmarks <verb> [options]
 
           seed     --provider Sqlite|PostgreSql --connection "<connection string>" --members 100000 [--org-slug bench] [--batch 5000]
+                   [--scim-profiles]
                    Migrates the database, creates (or reuses) the organization and bulk-inserts users and memberships
-                   until it has --members members.
+                   until it has --members members; --scim-profiles gives each membership a SCIM profile, as if a
+                   directory had provisioned it.
+
+          scim     --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id> [--runs 20] [--warmup 3]
+                   [--create 10000] [--server-dll <path>] [--configuration Release] [--server-env "Name=value;..."]
+                   Starts the server, makes a directory token and times SCIM over HTTP: userName/externalId/e-mail
+                   filters, GET by id, pages of 100, a PATCH, then --create users one request at a time (users/s).
 
           members  --url http://localhost:5080 --email <platform admin> --password <password> --org <slug or id>
                    | --start --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id>
@@ -32,9 +39,11 @@ internal sealed class Arguments
                    synchronous vs asynchronous writes, this process's heap and RSS during the export.
 
           plans    --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id> [--executions 5] [--sql distinct|all|none]
+                   [--scim]
                    Runs the server's MemberList against the database, captures the SQL it sends and prints each
                    statement's plan (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN (ANALYZE, BUFFERS)), then the
-                   indexes on "Memberships".
+                   indexes on "Memberships". --scim explains the SCIM Users queries instead (the server's filter
+                   translation and ScimUsersService.ListAsync) and the indexes on "ScimProfiles".
         """;
 
     private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);

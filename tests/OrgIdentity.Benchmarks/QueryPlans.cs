@@ -49,6 +49,7 @@ internal static class QueryPlans
 
         var list = new MemberList(db);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var scim = arguments.Flag("scim");
 
         async Task ExplainAsync(string title, Func<Task> action, int times = 0)
         {
@@ -63,6 +64,12 @@ internal static class QueryPlans
                 var first = seen.Add(command.Text);
                 await PrintAsync(db, provider, command, showSql == "all" || (showSql == "distinct" && first), times > 0 ? times : executions, cancellationToken);
             }
+        }
+
+        if (scim)
+        {
+            await ExplainScimAsync(db, provider, organizationId, ExplainAsync, cancellationToken);
+            return;
         }
 
         foreach (var sort in Sorts)
@@ -90,6 +97,44 @@ internal static class QueryPlans
         var sql = provider == DatabaseProvider.Sqlite
             ? "SELECT name, COALESCE(sql, '(automatic: ' || name || ')') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'Memberships' ORDER BY name"
             : "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'Memberships' ORDER BY indexname";
+        foreach (var row in await Rows(db, sql, cancellationToken))
+        {
+            Console.WriteLine($"  {row[1]}");
+        }
+    }
+
+    /// <summary>
+    /// The SCIM Users queries a directory sends, through the server's own ScimUsersService.ListAsync and filter
+    /// translation (ScimAttributes.Users): matching filters, a page of 100 in the middle, then the indexes.
+    /// </summary>
+    private static async Task ExplainScimAsync(OrgIdentityDbContext db, DatabaseProvider provider, Guid organizationId,
+        Func<string, Func<Task>, int, Task> explainAsync, CancellationToken cancellationToken)
+    {
+        var profiles = db.ScimProfiles.AsNoTracking().Where(p => p.OrganizationId == organizationId);
+        var total = await profiles.CountAsync(cancellationToken);
+        var one = await profiles.OrderBy(p => p.UserId).Skip(total / 3).FirstAsync(cancellationToken);
+        // ListAsync reads the database only; the services it does not use stay unset.
+        var users = new OrgIdentity.Server.Scim.ScimUsersService(db, null!, null!, null!, null!, TimeProvider.System);
+
+        async Task ListAsync(string? filter, int startIndex)
+        {
+            var predicate = filter is null ? null : OrgIdentity.Scim.ScimFilterTranslator.Translate(OrgIdentity.Scim.ScimFilterParser.Parse(filter), OrgIdentity.Server.Scim.ScimAttributes.Users);
+            var (found, page) = await users.ListAsync(organizationId, predicate, null, false, startIndex, 100, cancellationToken);
+            Console.WriteLine($"({page.Count} of {found:N0})");
+        }
+
+        foreach (var filter in new[] { $"userName eq \"{one.UserName}\"", $"userName eq \"{one.UserName.ToUpperInvariant()}\"", $"externalId eq \"{one.ExternalId}\"",
+                     $"emails[type eq \"work\"].value eq \"{one.UserName}\"" })
+        {
+            await explainAsync($"SCIM filter {filter}", () => ListAsync(filter, 1), 0);
+        }
+
+        await explainAsync($"SCIM page of 100 at startIndex {total / 2:N0}", () => ListAsync(null, total / 2), 0);
+        Console.WriteLine();
+        Console.WriteLine("=== indexes on \"ScimProfiles\"");
+        var sql = provider == DatabaseProvider.Sqlite
+            ? "SELECT name, COALESCE(sql, '(automatic: ' || name || ')') FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ScimProfiles' ORDER BY name"
+            : "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ScimProfiles' ORDER BY indexname";
         foreach (var row in await Rows(db, sql, cancellationToken))
         {
             Console.WriteLine($"  {row[1]}");

@@ -59,10 +59,83 @@ internal static class Seeder
         }
 
         Console.WriteLine($"Organization '{slug}' ({organizationId}) has {existing:N0} member(s); target {target:N0}.");
-        if (existing >= target)
+        if (existing < target)
         {
-            return;
+            await InsertMembersAsync(provider, connection, slug, organizationId, existing, target, batchSize, cancellationToken);
         }
+
+        if (arguments.Flag("scim-profiles"))
+        {
+            await AddScimProfilesAsync(provider, connection, organizationId, batchSize, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Gives every membership of the organization that has none a SCIM profile, as a directory's create would
+    /// (userName = the e-mail, externalId, primary work e-mail, name, active = the membership's status).
+    /// </summary>
+    private static async Task AddScimProfilesAsync(DatabaseProvider provider, string connection, Guid organizationId, int batchSize, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var added = 0;
+        while (true)
+        {
+            await using var db = Database.Open(provider, connection);
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
+            var batch = await db.Memberships.AsNoTracking()
+                .Where(m => m.OrganizationId == organizationId && !db.ScimProfiles.Any(p => p.MembershipId == m.Id))
+                .OrderBy(m => m.Id).Take(batchSize)
+                .Select(m => new { m.Id, m.UserId, m.MemberEmail, m.MemberName, m.Status, m.JoinedAt })
+                .ToListAsync(cancellationToken);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var m in batch)
+            {
+                var externalId = "ext-" + m.Id.ToString("N");
+                var attributes = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["schemas"] = new System.Text.Json.Nodes.JsonArray("urn:ietf:params:scim:schemas:core:2.0:User"),
+                    ["externalId"] = externalId,
+                    ["userName"] = m.MemberEmail,
+                    ["displayName"] = m.MemberName,
+                    ["emails"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["value"] = m.MemberEmail, ["type"] = "work", ["primary"] = true }),
+                };
+                db.ScimProfiles.Add(new OrgIdentity.Server.Scim.ScimProfile
+                {
+                    MembershipId = m.Id,
+                    OrganizationId = organizationId,
+                    UserId = m.UserId,
+                    UserName = m.MemberEmail,
+                    UserNameNormalized = m.MemberEmail.ToUpperInvariant(),
+                    ExternalId = externalId,
+                    PrimaryEmailNormalized = m.MemberEmail.ToUpperInvariant(),
+                    Active = m.Status == MembershipStatus.Active,
+                    Attributes = attributes.ToJsonString(),
+                    CreatedAt = m.JoinedAt,
+                    LastModifiedAt = m.JoinedAt,
+                });
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            added += batch.Count;
+            Console.WriteLine($"  {added,9:N0} SCIM profiles  ({added / clock.Elapsed.TotalSeconds:N0} rows/s)");
+        }
+
+        Console.WriteLine($"Added {added:N0} SCIM profiles in {clock.Elapsed.TotalSeconds:0.0} s.");
+        if (added > 0 && provider == DatabaseProvider.PostgreSql)
+        {
+            await using var db = Database.Open(provider, connection);
+            await db.Database.ExecuteSqlRawAsync("""VACUUM ANALYZE "ScimProfiles";""", cancellationToken);
+        }
+    }
+
+    private static async Task InsertMembersAsync(DatabaseProvider provider, string connection, string slug, Guid organizationId, int existing, int target,
+        int batchSize, CancellationToken cancellationToken)
+    {
 
         var people = new PeopleGenerator(slug, target);
         var insert = Stopwatch.StartNew();

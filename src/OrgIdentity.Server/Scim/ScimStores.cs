@@ -10,7 +10,7 @@ namespace OrgIdentity.Server.Scim;
 /// (<c>userName eq</c>, <c>externalId eq</c>, <c>emails[type eq "work"].value eq</c>, <c>displayName eq</c>) are index
 /// seeks. Case-insensitive attributes are compared on their upper-cased copies.
 /// </summary>
-internal static class ScimAttributes
+public static class ScimAttributes
 {
     public static ScimAttributeMap<ScimProfile> Users { get; } = new ScimAttributeMap<ScimProfile>(ScimResourceTypes.User)
         .Map("id", p => p.UserId)
