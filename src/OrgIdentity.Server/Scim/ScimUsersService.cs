@@ -29,6 +29,9 @@ public sealed class ScimUsersService(
     AuditLog audit,
     TimeProvider time)
 {
+    /// <summary>Filtered results up to this size are sorted in memory (see <see cref="ListAsync"/>).</summary>
+    private const int SortedInMemoryUpTo = 1000;
+
     public async Task<ScimUserRecord?> FindAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken)
     {
         var profile = await db.ScimProfiles.AsNoTracking().SingleOrDefaultAsync(p => p.OrganizationId == organizationId && p.UserId == userId, cancellationToken);
@@ -54,10 +57,27 @@ public sealed class ScimUsersService(
             return (total, []);
         }
 
-        var ordered = sortBy is null
-            ? query.OrderBy(p => p.UserId)
-            : Sorting.ThenById(Sorting.OrderBy(query, sortBy, descending));
-        var page = await ordered.Skip(startIndex - 1).Take(count).ToListAsync(cancellationToken);
+        List<ScimProfile> page;
+        if (sortBy is null && filter is not null && total <= SortedInMemoryUpTo)
+        {
+            // A filter that matches a handful (a directory's lookup by e-mail, say) is read without ORDER BY and sorted
+            // here, in the database's order of the text of the id: with an ORDER BY, SQLite without statistics walks the
+            // sort's index over the whole organization instead of seeking the filter's.
+            page = (await query.ToListAsync(cancellationToken))
+                .OrderBy(p => p.UserId.ToString(), StringComparer.Ordinal).Skip(startIndex - 1).Take(count).ToList();
+        }
+        else
+        {
+            // The page's ids first, from the index alone (an OFFSET deep into 100,000 rows reads no table rows), then
+            // those rows.
+            var ordered = sortBy is null
+                ? query.OrderBy(p => p.UserId)
+                : Sorting.ThenById(Sorting.OrderBy(query, sortBy, descending));
+            var ids = await ordered.Skip(startIndex - 1).Take(count).Select(p => p.UserId).ToListAsync(cancellationToken);
+            var rows = await db.ScimProfiles.AsNoTracking().Where(p => p.OrganizationId == organizationId && ids.Contains(p.UserId)).ToDictionaryAsync(p => p.UserId, cancellationToken);
+            page = ids.Select(id => rows[id]).ToList();
+        }
+
         return (total, await RecordsAsync(page, cancellationToken));
     }
 
