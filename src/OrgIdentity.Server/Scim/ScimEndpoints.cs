@@ -98,16 +98,17 @@ internal static class ScimEndpoints
             return null;
         }
 
+        // In small chunks: a buffer of the maximum size would put 2 MB on the large-object heap for every PATCH.
         using var reader = new StreamReader(request.Body);
-        var buffer = new char[limit];
-        var read = 0;
-        int chunk;
-        while (read < limit && (chunk = await reader.ReadAsync(buffer.AsMemory(read, limit - read), cancellationToken)) > 0)
+        var body = new System.Text.StringBuilder();
+        var chunk = new char[4096];
+        int read;
+        while (body.Length < limit && (read = await reader.ReadAsync(chunk.AsMemory(0, Math.Min(chunk.Length, limit - body.Length)), cancellationToken)) > 0)
         {
-            read += chunk;
+            body.Append(chunk, 0, read);
         }
 
-        return read == 0 ? null : new string(buffer, 0, read);
+        return body.Length == 0 ? null : body.ToString();
     }
 
     private static async Task WriteAsync(HttpContext context, ScimResponse response)

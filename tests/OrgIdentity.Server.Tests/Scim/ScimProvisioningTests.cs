@@ -284,6 +284,8 @@ public abstract class ScimProvisioningTests(OrgIdentityApp app) : ServerTests(ap
         var id = (await ExpectAsync(await scim.PostAsync("/Users", $$"""{"userName":"{{email}}","displayName":"Dave"}"""), HttpStatusCode.Created)).GetProperty("id").GetString()!;
 
         await ExpectErrorAsync(await scim.PostAsync("/Users", "{\"userName\": "), HttpStatusCode.BadRequest, "invalidSyntax");
+        await ExpectErrorAsync(await scim.PostAsync("/Users", $$"""{"userName":"big@bad.example","displayName":"{{new string('x', 1_100_000)}}"}"""),
+            HttpStatusCode.RequestEntityTooLarge);
         await ExpectErrorAsync(await scim.PostAsync("/Users", """{"displayName":"No user name"}"""), HttpStatusCode.BadRequest, "invalidValue");
         await ExpectErrorAsync(await scim.GetAsync("/Users?filter=userName+eq"), HttpStatusCode.BadRequest, "invalidFilter");
         var unknown = await ExpectErrorAsync(await scim.GetAsync("/Users?filter=favoriteColor+eq+%22blue%22"), HttpStatusCode.BadRequest, "invalidFilter");
