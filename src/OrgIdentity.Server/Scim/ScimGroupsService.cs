@@ -60,7 +60,7 @@ public sealed class ScimGroupsService(OrgIdentityDbContext db, DirectoryGroupAcc
             DisplayName = displayName,
             DisplayNameNormalized = ScimUserFields.Normalize(displayName),
             ExternalId = externalId,
-            Attributes = Stored(document),
+            Attributes = ScimDocuments.Stored(document, "id", "meta", "members"),
             CreatedAt = now,
             LastModifiedAt = now,
         };
@@ -114,7 +114,7 @@ public sealed class ScimGroupsService(OrgIdentityDbContext db, DirectoryGroupAcc
         group.DisplayName = displayName;
         group.DisplayNameNormalized = ScimUserFields.Normalize(displayName);
         group.ExternalId = externalId;
-        group.Attributes = Stored(document);
+        group.Attributes = ScimDocuments.Stored(document, "id", "meta", "members");
         group.LastModifiedAt = time.UtcNowToMicrosecond();
         group.Version++;
         audit.Record(actor, organizationId, "scim.group_updated", "directory_group", group.Id.ToString(),
@@ -279,17 +279,6 @@ public sealed class ScimGroupsService(OrgIdentityDbContext db, DirectoryGroupAcc
         {
             throw ScimException.Uniqueness("The displayName or externalId was taken by a concurrent request.");
         }
-    }
-
-    private static string Stored(JsonObject document)
-    {
-        var stored = document.DeepClone().AsObject();
-        foreach (var key in stored.Select(p => p.Key).Where(k => k is "id" or "meta" or "members").ToList())
-        {
-            stored.Remove(key);
-        }
-
-        return stored.ToJsonString();
     }
 
     private static JsonObject Current(DirectoryGroup group)

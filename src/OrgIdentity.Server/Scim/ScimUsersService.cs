@@ -160,7 +160,7 @@ public sealed class ScimUsersService(
             ExternalId = fields.ExternalId,
             PrimaryEmailNormalized = fields.EmailNormalized,
             Active = true,
-            Attributes = Stored(document),
+            Attributes = ScimDocuments.Stored(document, "id", "meta", "groups", "password", "active"),
             CreatedAt = now,
             LastModifiedAt = now,
         };
@@ -222,7 +222,7 @@ public sealed class ScimUsersService(
         profile.UserNameNormalized = fields.UserNameNormalized;
         profile.ExternalId = fields.ExternalId;
         profile.PrimaryEmailNormalized = fields.EmailNormalized;
-        profile.Attributes = Stored(document);
+        profile.Attributes = ScimDocuments.Stored(document, "id", "meta", "groups", "password", "active");
         profile.LastModifiedAt = time.UtcNowToMicrosecond();
         profile.Version++;
         audit.Record(actor, organizationId, "scim.user_updated", "user", userId.ToString(),
@@ -348,20 +348,6 @@ public sealed class ScimUsersService(
     }
 
     /// <summary>What is stored: the document as sent, without what the server owns or never keeps.</summary>
-    private static string Stored(JsonObject document)
-    {
-        var stored = document.DeepClone().AsObject();
-        foreach (var serverOwned in new[] { "id", "meta", "groups", "password", "active" })
-        {
-            foreach (var key in stored.Select(p => p.Key).Where(k => string.Equals(k, serverOwned, StringComparison.OrdinalIgnoreCase)).ToList())
-            {
-                stored.Remove(key);
-            }
-        }
-
-        return stored.ToJsonString();
-    }
-
     private static JsonObject Current(ScimProfile profile)
     {
         var document = JsonNode.Parse(profile.Attributes)!.AsObject();
