@@ -21,9 +21,11 @@ internal sealed class Arguments
                    directory had provisioned it.
 
           scim     --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id> [--runs 20] [--warmup 3]
-                   [--create 10000] [--server-dll <path>] [--configuration Release] [--server-env "Name=value;..."]
+                   [--warmup-requests 500] [--create 10000] [--create-concurrency 1] [--server-dll <path>]
+                   [--configuration Release] [--server-env "Name=value;..."]
                    Starts the server, makes a directory token and times SCIM over HTTP: userName/externalId/e-mail
-                   filters, GET by id, pages of 100, a PATCH, then --create users one request at a time (users/s).
+                   filters, GET by id, pages of 100, a PATCH (after --warmup-requests untimed requests over all of
+                   them), then --create users, one per request, from --create-concurrency callers (users/s).
 
           members  --url http://localhost:5080 --email <platform admin> --password <password> --org <slug or id>
                    | --start --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id>

@@ -39,8 +39,8 @@ public sealed class ScimUsersService(
     }
 
     /// <summary>
-    /// One page in a stable order (the sort, then the user id), and the total: two queries, both on the
-    /// organization's indexes; the filter is SQL (<see cref="ScimAttributes"/>).
+    /// One page in a stable order (the sort, then the user id), and the total: two queries (one for a filter that
+    /// matches at most one user), both on the organization's indexes; the filter is SQL (<see cref="ScimAttributes"/>).
     /// </summary>
     public async Task<(int Total, IReadOnlyList<ScimUserRecord> Page)> ListAsync(Guid organizationId, Expression<Func<ScimProfile, bool>>? filter,
         LambdaExpression? sortBy, bool descending, int startIndex, int count, CancellationToken cancellationToken)
@@ -49,6 +49,17 @@ public sealed class ScimUsersService(
         if (filter is not null)
         {
             query = query.Where(filter);
+        }
+
+        if (filter is not null && sortBy is null)
+        {
+            // A directory's lookups (userName eq, externalId eq) match one user or none: then one query gives both the
+            // page and the total. Two rows or more go on to the count and the ordered page below.
+            var few = await query.Take(2).ToListAsync(cancellationToken);
+            if (few.Count < 2)
+            {
+                return (few.Count, await RecordsAsync(few.Skip(startIndex - 1).Take(count).ToList(), cancellationToken));
+            }
         }
 
         var total = await query.CountAsync(cancellationToken);
@@ -173,7 +184,9 @@ public sealed class ScimUsersService(
 
         await SaveAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (await RecordsAsync([profile], cancellationToken))[0];
+        // A membership made just now is in no directory group yet: nothing to read back. A member linked now may be
+        // (a group's members may name any member of the organization).
+        return how == "linked_member" ? (await RecordsAsync([profile], cancellationToken))[0] : Record(profile, []);
     }
 
     /// <summary>PUT: the document replaces the stored one (attributes it lacks are cleared, RFC 7644 §3.5.1).</summary>
@@ -359,29 +372,35 @@ public sealed class ScimUsersService(
     public static string ETagOf(int version) => ScimETag.Format(version.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Documents for a page of profiles, with their groups read in one query.</summary>
-    private async Task<List<ScimUserRecord>> RecordsAsync(IReadOnlyList<ScimProfile> profiles, CancellationToken cancellationToken)
+    private async Task<List<ScimUserRecord>> RecordsAsync(List<ScimProfile> profiles, CancellationToken cancellationToken)
     {
+        if (profiles.Count == 0)
+        {
+            return [];
+        }
+
         var membershipIds = profiles.Select(p => p.MembershipId).ToList();
         var groups = (await db.DirectoryGroupMembers.AsNoTracking()
                 .Where(m => membershipIds.Contains(m.MembershipId))
                 .Select(m => new { m.MembershipId, m.GroupId, m.Group.DisplayName })
                 .ToListAsync(cancellationToken))
             .ToLookup(g => g.MembershipId);
-        return profiles.Select(profile =>
-        {
-            var document = Current(profile);
-            var memberOf = groups[profile.MembershipId].ToList();
-            if (memberOf.Count > 0)
-            {
-                document["groups"] = new JsonArray(memberOf.Select(g => (JsonNode)new JsonObject
-                {
-                    ["value"] = g.GroupId.ToString(),
-                    ["display"] = g.DisplayName,
-                    ["type"] = "direct",
-                }).ToArray());
-            }
+        return profiles.Select(profile => Record(profile, groups[profile.MembershipId].Select(g => (g.GroupId, g.DisplayName)).ToList())).ToList();
+    }
 
-            return new ScimUserRecord(profile.UserId, document, profile.Version, profile.CreatedAt, profile.LastModifiedAt);
-        }).ToList();
+    private static ScimUserRecord Record(ScimProfile profile, List<(Guid GroupId, string DisplayName)> memberOf)
+    {
+        var document = Current(profile);
+        if (memberOf.Count > 0)
+        {
+            document["groups"] = new JsonArray(memberOf.Select(g => (JsonNode)new JsonObject
+            {
+                ["value"] = g.GroupId.ToString(),
+                ["display"] = g.DisplayName,
+                ["type"] = "direct",
+            }).ToArray());
+        }
+
+        return new ScimUserRecord(profile.UserId, document, profile.Version, profile.CreatedAt, profile.LastModifiedAt);
     }
 }

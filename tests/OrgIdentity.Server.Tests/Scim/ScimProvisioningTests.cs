@@ -427,9 +427,11 @@ public abstract class ScimProvisioningTests(OrgIdentityApp app) : ServerTests(ap
         using var adminApi = await App.ApiAsync(admin, orgId.ToString());
         var (scim, _, _) = await CreateAsync(App, adminApi, orgId);
         using var _scim = scim;
+        var userNames = new List<string>();
         for (var i = 0; i < 11; i++)
         {
-            await ExpectAsync(await scim.PostAsync("/Users", $$"""{"userName":"page-{{i}}-{{Guid.NewGuid():N}}@paging.example"}"""), HttpStatusCode.Created);
+            userNames.Add($"page-{i}-{Guid.NewGuid():N}@paging.example");
+            await ExpectAsync(await scim.PostAsync("/Users", $$"""{"userName":"{{userNames[^1]}}","active":{{(i % 2 == 0 ? "true" : "false")}}}"""), HttpStatusCode.Created);
         }
 
         var seen = new List<string>();
@@ -445,6 +447,21 @@ public abstract class ScimProvisioningTests(OrgIdentityApp app) : ServerTests(ap
         Assert.Equal(11, seen.Distinct().Count());
         var totalsOnly = await ExpectAsync(await scim.GetAsync("/Users?count=0"), HttpStatusCode.OK);
         Assert.Equal((11, 0), (totalsOnly.GetProperty("totalResults").GetInt32(), totalsOnly.GetProperty("Resources").GetArrayLength()));
+
+        // A lookup that matches one user is answered by one query: its total, count=0 and a start past it still hold.
+        async Task<(int Total, int Returned)> FilteredAsync(string filter, string paging = "")
+        {
+            var body = await ExpectAsync(await scim.GetAsync($"/Users?filter={Uri.EscapeDataString(filter)}{paging}"), HttpStatusCode.OK);
+            return (body.GetProperty("totalResults").GetInt32(), body.GetProperty("Resources").GetArrayLength());
+        }
+
+        var one = $"userName eq \"{userNames[3].ToUpperInvariant()}\"";
+        Assert.Equal((1, 1), await FilteredAsync(one));
+        Assert.Equal((1, 0), await FilteredAsync(one, "&count=0"));
+        Assert.Equal((1, 0), await FilteredAsync(one, "&startIndex=2"));
+        Assert.Equal((0, 0), await FilteredAsync("userName eq \"nobody@paging.example\""));
+        Assert.Equal((6, 2), await FilteredAsync("active eq true", "&startIndex=5&count=5"));
+        Assert.Equal((5, 3), await FilteredAsync("active eq false", "&startIndex=3"));
     }
 
     /// <summary>An empty member list is unassigned, and unassigned attributes are left out of responses.</summary>
