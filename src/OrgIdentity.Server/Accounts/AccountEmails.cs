@@ -34,6 +34,9 @@ public sealed class AccountEmails(IOptions<OrgIdentityOptions> options)
         If it was not you, ignore this message.
         """);
 
+    /// <summary>The page where <paramref name="user"/> chooses a password with a reset <paramref name="code"/> (which also confirms the address).</summary>
+    public string ResetLink(User user, string code) => options.Value.Link($"Account/ResetPassword?userId={user.Id}&code={Uri.EscapeDataString(code)}");
+
     public EmailMessage PasswordReset(User user, string code) => new(
         user.Email!,
         "Reset your password",
@@ -42,7 +45,7 @@ public sealed class AccountEmails(IOptions<OrgIdentityOptions> options)
 
         Choose a new password here (the link works once and expires within a day):
 
-        {options.Value.Link($"Account/ResetPassword?userId={user.Id}&code={Uri.EscapeDataString(code)}")}
+        {ResetLink(user, code)}
 
         If you did not ask for this, ignore this message; your password stays as it is.
         """);

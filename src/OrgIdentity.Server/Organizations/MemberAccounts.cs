@@ -32,6 +32,7 @@ public sealed class MemberAccounts(
     AccountsService accounts,
     MembersService members,
     EmailOutbox outbox,
+    AccountEmails accountEmails,
     InvitationsService invitations,
     IOptions<OrgIdentityOptions> options,
     AuditLog audit,
@@ -190,16 +191,14 @@ public sealed class MemberAccounts(
             $"An administrator of {organization.Name} made an account for you. Choose your password to sign in (the link works once and expires within a day).",
             $"Afterwards sign in at {options.Value.Link("Account/Login")} with this e-mail address.",
         ],
-        new EmailAction("Choose your password", ResetLink(user, code))).To(user.Email!, bcc);
+        new EmailAction("Choose your password", accountEmails.ResetLink(user, code))).To(user.Email!, bcc);
 
     private EmailMessage PasswordReset(User user, Organization organization, string code) => new EmailTemplate(
         "Reset your password",
         $"Hello {user.DisplayName},",
         [$"An administrator of {organization.Name} sent you this link to choose a new password (it works once and expires within a day)."],
-        new EmailAction("Choose a new password", ResetLink(user, code)),
+        new EmailAction("Choose a new password", accountEmails.ResetLink(user, code)),
         "If you did not expect this, ignore this message; your password stays as it is.").To(user.Email!);
-
-    private string ResetLink(User user, string code) => options.Value.Link($"Account/ResetPassword?userId={user.Id}&code={Uri.EscapeDataString(code)}");
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -41,7 +41,7 @@ public sealed class OrganizationJoin(OrgIdentityDbContext db, AuditLog audit, We
         db.Memberships.Add(membership);
         audit.Record(actor, organization.Id, "member.joined", "user", user.Id.ToString(),
             new { source = MembersService.Lower(source), role = baseRole, roles, units });
-        welcome.Queue(organization, user, membership);
+        await welcome.QueueAsync(organization, user, membership);
         return membership;
     }
 }

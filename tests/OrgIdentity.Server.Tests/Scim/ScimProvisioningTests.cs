@@ -421,6 +421,25 @@ public abstract class ScimProvisioningTests(OrgIdentityApp app) : ServerTests(ap
     }
 
     [Fact]
+    public async Task A_provisioned_account_is_welcomed_with_a_link_to_choose_its_password()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Welcome Co");
+        using var adminApi = await App.ApiAsync(admin, orgId.ToString());
+        var (scim, _, _) = await CreateAsync(App, adminApi, orgId);
+        using var _scim = scim;
+        var email = $"wendy-{Guid.NewGuid():N}@welcome.example";
+        await ExpectAsync(await scim.PostAsync("/Users", $$"""{"userName":"{{email}}","name":{"givenName":"Wendy","familyName":"Welcome"},"password":"ignored-1"} """), HttpStatusCode.Created);
+
+        // The directory gave no password (and one it gives is ignored): the welcome is the way in.
+        var mail = await App.Mail.WaitForAsync(email, "Welcome to Welcome Co");
+        Assert.Contains("Choose your password", mail.Body, StringComparison.Ordinal);
+        using var browser = App.CreateBrowser();
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.ResetPasswordAsync(mail.Link("/Account/ResetPassword"), "wendy-chose-this-1")).StatusCode);
+        var tokens = await App.TokensAsync(new TestUser(email, "wendy-chose-this-1", "Wendy Welcome"), organization: orgId.ToString());
+        Assert.Equal(("member", orgId.ToString()), (Oidc.Jwt(tokens.AccessToken!).GetClaim("org_role").Value, Oidc.Jwt(tokens.AccessToken!).GetClaim("org_id").Value));
+    }
+
+    [Fact]
     public async Task Paging_is_stable_and_echoes_start_index()
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Paging Co");
