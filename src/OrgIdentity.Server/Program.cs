@@ -9,6 +9,7 @@ using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
 using OrgIdentity.Server.Scim;
+using OrgIdentity.Server.ServiceAccounts;
 
 try
 {
@@ -24,6 +25,7 @@ try
     builder.AddDomains();
     builder.AddInviteLinks();
     builder.AddScim();
+    builder.AddServiceAccounts();
     builder.Services.AddOpenApi();
 
     var app = builder.Build();

@@ -27,6 +27,12 @@ internal sealed class Arguments
                    filters, GET by id, pages of 100, a PATCH (after --warmup-requests untimed requests over all of
                    them), then --create users, one per request, from --create-concurrency callers (users/s).
 
+          cc       --provider Sqlite|PostgreSql [--connection "<connection string>"] [--client service-account|configured]
+                   [--concurrency 16] [--duration 20] [--warmup 5] [--server-dll <path>] [--server-env "Name=value;..."]
+                   Starts the server (a fresh SQLite file unless --connection), makes an organization and a service
+                   account (or uses the Development client dev-worker) and requests client-credentials tokens from
+                   --concurrency callers: tokens/s, p50/p95/p99, errors, server CPU and RSS.
+
           members  --url http://localhost:5080 --email <platform admin> --password <password> --org <slug or id>
                    | --start --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id>
                      [--server-dll <path>] [--configuration Release] [--email bench-admin@example.com --password ...]

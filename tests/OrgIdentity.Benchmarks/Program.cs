@@ -1,6 +1,6 @@
 using OrgIdentity.Benchmarks;
 
-// OrgIdentity.Benchmarks: seed | members | scim | export | plans (README.md). Not part of `dotnet test`.
+// OrgIdentity.Benchmarks: seed | members | scim | cc | export | plans (README.md). Not part of `dotnet test`.
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(Arguments.Usage);
@@ -30,6 +30,9 @@ try
             break;
         case "scim":
             await ScimBenchmark.RunAsync(arguments, cancel.Token);
+            break;
+        case "cc":
+            await ClientCredentialsBenchmark.RunAsync(arguments, cancel.Token);
             break;
         case "plans":
             await QueryPlans.RunAsync(arguments, cancel.Token);

@@ -99,6 +99,31 @@ internal static class ConnectClaims
     private static Claim JsonArray(string type, IEnumerable<string> values) =>
         new(type, JsonSerializer.Serialize(values.ToArray()), JsonClaimValueTypes.JsonArray);
 
+    /// <summary>
+    /// A service account (issue 11): its organization, roles, permissions and units, as a member's token carries them.
+    /// Of <paramref name="requestedScopes"/>, permissions are granted only when held, and <c>scim</c> only with
+    /// <c>members:edit</c> (whoever provisions users over SCIM adds and removes members).
+    /// </summary>
+    public static ClaimsPrincipal ForServiceAccount(Guid id, string name, OrganizationAccess access, IEnumerable<string> requestedScopes, PermissionCatalog catalog)
+    {
+        var identity = NewIdentity();
+        identity.SetClaim(Claims.Subject, id.ToString())
+            .SetClaim(Claims.Name, name)
+            .SetClaim(PrincipalType, "service_account")
+            // The id the deny-list keys on: these tokens have no row (ClientCredentialsTokens).
+            .SetClaim(Claims.JwtId, Guid.NewGuid().ToString())
+            .SetClaim(OrganizationId, access.OrganizationId.ToString())
+            .SetClaim(OrganizationSlug, access.Slug)
+            .SetClaim(OrganizationRole, access.BaseRole);
+        identity.AddClaim(JsonArray(OrganizationRoles, access.RoleKeys));
+        identity.AddClaim(JsonArray(Permissions, access.Permissions));
+        identity.AddClaim(JsonArray(Units, access.Units));
+        identity.AddClaim(new Claim(AuthzVersion, access.AuthzVersion.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer));
+        var granted = GrantedScopes(requestedScopes.Distinct(StringComparer.Ordinal), catalog, access)
+            .Where(scope => scope != ServiceAccounts.ServiceAccountsService.ScimScope || access.Permissions.Contains(MembersService.MembersEdit));
+        return Finish(identity, granted);
+    }
+
     /// <summary>A client declared in configuration: no person, no organization.</summary>
     public static ClaimsPrincipal ForClient(string clientId, string? displayName, IEnumerable<string> scopes)
     {
@@ -127,8 +152,9 @@ internal static class ConnectClaims
         return new ClaimsPrincipal(identity);
     }
 
-    /// <summary>DESIGN.md §3: <c>aud</c> is <c>orgidentity</c> when the admin/SCIM API scope is granted.</summary>
-    public static string[] ResourcesFor(IEnumerable<string> scopes) => scopes.Contains(ApiScope) ? [ApiAudience] : [];
+    /// <summary>DESIGN.md §3: <c>aud</c> is <c>orgidentity</c> when the admin API scope (or a service account's <c>scim</c>) is granted.</summary>
+    public static string[] ResourcesFor(IEnumerable<string> scopes) =>
+        scopes.Any(scope => scope is ApiScope or ServiceAccounts.ServiceAccountsService.ScimScope) ? [ApiAudience] : [];
 
     private static IEnumerable<string> Destinations(Claim claim, string[] scopes) => claim.Type switch
     {
@@ -142,7 +168,8 @@ internal static class ConnectClaims
         OrganizationId or OrganizationSlug => [OpenIddictConstants.Destinations.AccessToken, OpenIddictConstants.Destinations.IdentityToken],
         OrganizationRole or OrganizationRoles or Permissions or Units or AuthzVersion => [OpenIddictConstants.Destinations.AccessToken],
         // The client's own name is useful to the APIs it calls.
-        Claims.Name when claim.Subject?.GetClaim(PrincipalType) == "client" => [OpenIddictConstants.Destinations.AccessToken],
+        Claims.Name when claim.Subject?.GetClaim(PrincipalType) is "client" or "service_account" => [OpenIddictConstants.Destinations.AccessToken],
+        Claims.JwtId => [OpenIddictConstants.Destinations.AccessToken],
         _ => [],
     };
 }

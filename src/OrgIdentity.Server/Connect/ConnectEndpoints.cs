@@ -8,6 +8,7 @@ using OpenIddict.Server.AspNetCore;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
+using OrgIdentity.Server.ServiceAccounts;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Connect;
@@ -27,7 +28,8 @@ internal static class ConnectEndpoints
     }
 
     public static async Task<Results<SignInHttpResult, ForbidHttpResult>> ExchangeAsync(
-        HttpContext context, UserManager<User> users, IOpenIddictApplicationManager applications, MembershipAccess memberships, PermissionCatalog catalog)
+        HttpContext context, UserManager<User> users, IOpenIddictApplicationManager applications, MembershipAccess memberships, PermissionCatalog catalog,
+        ServiceAccountDirectory serviceAccounts, ServiceAccountUse serviceAccountUse)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
@@ -41,8 +43,16 @@ internal static class ConnectEndpoints
                 return Reject(Errors.InvalidScope, "The openid scope cannot be used with the client credentials grant.");
             }
 
-            // Clients declared in configuration; service accounts (organization-owned) come with a later issue.
-            // Such a client belongs to no organization, so it holds no permission scope.
+            // A service account (OpenIddict found it usable, and its secret or assertion valid, a moment ago; the
+            // directory's cache answers without a query).
+            if (await serviceAccounts.FindAsync(request.ClientId!, cancellationToken) is { } account)
+            {
+                await serviceAccountUse.RecordAsync(account, request.ClientSecret, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+                return TypedResults.SignIn(ConnectClaims.ForServiceAccount(account.Id, account.Name, account.Access, request.GetScopes(), catalog),
+                    authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+            }
+
+            // A client declared in configuration belongs to no organization, so it holds no permission scope.
             var application = await applications.FindByClientIdAsync(request.ClientId!, cancellationToken)
                 ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
             var displayName = await applications.GetDisplayNameAsync(application, cancellationToken);

@@ -3,6 +3,7 @@ using Microsoft.IdentityModel.Tokens;
 using OrgIdentity.Server.Data;
 using OpenIddict.Server;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.ServiceAccounts;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Connect;
@@ -21,7 +22,11 @@ internal static class ConnectExtensions
         var certificates = SigningCertificates.Load(keys, environment, DataDirectory.Resolve(builder.Configuration));
 
         builder.Services.AddOpenIddict()
-            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<OrgIdentityDbContext>().ReplaceDefaultEntities<Guid>())
+            .AddCore(options =>
+            {
+                options.UseEntityFrameworkCore().UseDbContext<OrgIdentityDbContext>().ReplaceDefaultEntities<Guid>();
+                options.UseServiceAccounts();
+            })
             .AddServer(options =>
             {
                 // Explicit, so every replica and every proxy hop agrees on it.
@@ -43,7 +48,8 @@ internal static class ConnectExtensions
                 options.Configure(settings => settings.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
 
                 options.RegisterScopes(Scopes.OpenId, Scopes.Profile, Scopes.Email, Scopes.OfflineAccess,
-                    ConnectClaims.OrganizationsScope, ConnectClaims.ApiScope);
+                    ConnectClaims.OrganizationsScope, ConnectClaims.ApiScope, ServiceAccountsService.ScimScope);
+                options.UseClientCredentialsTokensWithoutRows();
                 options.RegisterClaims(ConnectClaims.Registered);
 
                 options.SetAccessTokenLifetime(TimeSpan.FromMinutes(tokens.AccessTokenMinutes))

@@ -34,6 +34,9 @@ public abstract class OrgIdentityDbContext(DbContextOptions options)
     public DbSet<Scim.ScimProfile> ScimProfiles => Set<Scim.ScimProfile>();
     public DbSet<Scim.DirectoryGroup> DirectoryGroups => Set<Scim.DirectoryGroup>();
     public DbSet<Scim.DirectoryGroupMember> DirectoryGroupMembers => Set<Scim.DirectoryGroupMember>();
+    public DbSet<ServiceAccounts.ServiceAccount> ServiceAccounts => Set<ServiceAccounts.ServiceAccount>();
+    public DbSet<ServiceAccounts.ServiceAccountSecret> ServiceAccountSecrets => Set<ServiceAccounts.ServiceAccountSecret>();
+    public DbSet<ServiceAccounts.RevokedAccessToken> RevokedAccessTokens => Set<ServiceAccounts.RevokedAccessToken>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

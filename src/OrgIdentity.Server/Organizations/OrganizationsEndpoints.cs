@@ -13,6 +13,7 @@ using OrgIdentity.Server.Units;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 using OrgIdentity.Server.Scim;
+using OrgIdentity.Server.ServiceAccounts;
 
 namespace OrgIdentity.Server.Organizations;
 
@@ -74,6 +75,7 @@ internal static class OrganizationsEndpoints
         organization.MapInviteLinks();
         organization.MapDirectoryTokens();
         organization.MapDirectoryGroups();
+        organization.MapServiceAccounts();
         return app;
     }
 

@@ -139,7 +139,8 @@ public sealed class DirectoryTokensService(OrgIdentityDbContext db, MembersServi
 }
 
 /// <summary>Who is calling the SCIM API: an organization's directory, through one of its tokens.</summary>
-public sealed record DirectoryCaller(Guid OrganizationId, Guid TokenId, bool ScimInPlan)
+/// <summary>Who calls <c>/scim/v2</c>: a directory token (<paramref name="TokenId"/>) or a service account with the scope <c>scim</c>.</summary>
+public sealed record DirectoryCaller(Guid OrganizationId, Guid TokenId, bool ScimInPlan, string ActorType = "directory")
 {
-    public AuditActor Actor(string? ip) => new("directory", TokenId.ToString(), ip);
+    public AuditActor Actor(string? ip) => new(ActorType, TokenId.ToString(), ip);
 }

@@ -1,7 +1,13 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using OpenIddict.Validation.AspNetCore;
 using Microsoft.Extensions.Primitives;
 using OrgIdentity.Scim;
+using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.ServiceAccounts;
 
 namespace OrgIdentity.Server.Scim;
 
@@ -39,7 +45,10 @@ internal static class ScimEndpoints
         ScimRequestHandler handler, ScimServiceOptions scimOptions, ScimUsersService users, ScimGroupsService groups, IOptions<OrgIdentityOptions> options)
     {
         var cancellationToken = context.RequestAborted;
-        var caller = await tokens.AuthenticateAsync(BearerToken(context.Request), cancellationToken);
+        var bearer = BearerToken(context.Request);
+        var caller = bearer?.StartsWith(DirectoryTokensService.TokenPrefix, StringComparison.Ordinal) == false
+            ? await ServiceAccountCallerAsync(context)
+            : await tokens.AuthenticateAsync(bearer, cancellationToken);
         if (caller is null)
         {
             // RFC 6750 §3: the challenge; the body is a SCIM error, which Okta's tests read (SCIM-INTEROP T3).
@@ -80,6 +89,32 @@ internal static class ScimEndpoints
         var response = await handler.HandleAsync(request, new ScimUserStore(users, caller.OrganizationId, actor),
             new ScimGroupStore(groups, caller.OrganizationId, actor), cancellationToken);
         await WriteAsync(context, response);
+    }
+
+    /// <summary>
+    /// DESIGN.md §4: an access token of a service account with the scope <c>scim</c> works like a directory token of its
+    /// organization, while the account may still get tokens and the token is not revoked.
+    /// </summary>
+    private static async Task<DirectoryCaller?> ServiceAccountCallerAsync(HttpContext context)
+    {
+        var principal = (await context.AuthenticateAsync(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)).Principal;
+        if (principal is null || principal.GetClaim(ConnectClaims.PrincipalType) != "service_account" || !principal.HasScope(ServiceAccountsService.ScimScope)
+            || !Guid.TryParse(principal.GetClaim(ConnectClaims.OrganizationId), out var organizationId)
+            || !Guid.TryParse(principal.GetClaim(OpenIddictConstants.Claims.Subject), out var accountId))
+        {
+            return null;
+        }
+
+        var services = context.RequestServices;
+        if (!await services.GetRequiredService<RevokedAccessTokens>().IsValidAsync(principal, services.GetRequiredService<ServiceAccountDirectory>(),
+                services.GetRequiredService<TimeProvider>(), context.RequestAborted))
+        {
+            return null;
+        }
+
+        var inPlan = await services.GetRequiredService<Data.OrgIdentityDbContext>().Organizations.AsNoTracking()
+            .Where(o => o.Id == organizationId).Select(o => (bool?)o.Plan.Scim).SingleOrDefaultAsync(context.RequestAborted);
+        return inPlan is null ? null : new DirectoryCaller(organizationId, accountId, inPlan.Value, "service_account");
     }
 
     private static string? BearerToken(HttpRequest request)

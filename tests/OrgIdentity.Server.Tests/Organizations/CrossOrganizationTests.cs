@@ -63,6 +63,13 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         { "GET", "directory-groups/{groupId}/mapping", null },
         { "PUT", "directory-groups/{groupId}/mapping", """{"role":"admin"}""" },
         { "POST", "directory-groups/{groupId}/mapping/preview", """{"role":"admin"}""" },
+        { "GET", "service-accounts", null },
+        { "POST", "service-accounts", """{"name":"Taken over","role":"admin"}""" },
+        { "GET", "service-accounts/{accountId}", null },
+        { "PATCH", "service-accounts/{accountId}", """{"role":"admin","disabled":true}""" },
+        { "DELETE", "service-accounts/{accountId}", null },
+        { "POST", "service-accounts/{accountId}/secrets", null },
+        { "DELETE", "service-accounts/{accountId}/secrets/{secretId}", null },
     };
 
     [Fact]
@@ -302,6 +309,11 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [InlineData("GET", "directory-groups/{groupId}/mapping", null)]
     [InlineData("PUT", "directory-groups/{groupId}/mapping", """{"role":"viewer"}""")]
     [InlineData("POST", "directory-groups/{groupId}/mapping/preview", """{"role":"viewer"}""")]
+    [InlineData("GET", "service-accounts/{accountId}", null)]
+    [InlineData("PATCH", "service-accounts/{accountId}", """{"disabled":true}""")]
+    [InlineData("DELETE", "service-accounts/{accountId}", null)]
+    [InlineData("POST", "service-accounts/{accountId}/secrets", null)]
+    [InlineData("DELETE", "service-accounts/{accountId}/secrets/{secretId}", null)]
     public async Task Another_organizations_members_and_roles_named_on_ones_own_routes_are_404_and_untouched(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
@@ -378,6 +390,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         public required (Guid Id, string Email) Invitation { get; init; }
         public required Guid DirectoryTokenId { get; init; }
         public required Guid DirectoryGroupId { get; init; }
+        public required (Guid Id, Guid SecretId) ServiceAccount { get; init; }
 
         /// <summary>What must never show in an answer to someone outside B (they did not send it).</summary>
         public IEnumerable<string> Secrets => [Name, Slug, Admin.Email, Member.Email, "Bravo held role", "Bravo spare role", Domain.Name, "Bravo brand", Invitation.Email];
@@ -413,6 +426,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var group = await directory.Http.PostAsync("/scim/v2/Groups", new StringContent("""{"displayName":"Bravo group"}""", Encoding.UTF8, "application/scim+json"));
         Assert.Equal(HttpStatusCode.Created, group.StatusCode);
         var groupId = (await group.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var serviceAccount = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/service-accounts", new { name = "Bravo robot", role = "viewer" });
+        Assert.Equal(HttpStatusCode.Created, serviceAccount.StatusCode);
+        var serviceAccountView = await serviceAccount.Content.ReadFromJsonAsync<JsonElement>();
         var organization = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}");
         return new Target(orgId, name, organization.GetProperty("slug").GetString()!, admin, await App.UserIdAsync(admin), token, member,
             await App.UserIdAsync(member), "b-spare")
@@ -422,6 +438,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
             Invitation = (invitation.GetProperty("id").GetGuid(), invitation.GetProperty("email").GetString()!),
             DirectoryTokenId = directoryToken.GetProperty("id").GetGuid(),
             DirectoryGroupId = groupId,
+            ServiceAccount = (serviceAccountView.GetProperty("account").GetProperty("id").GetGuid(), serviceAccountView.GetProperty("secretId").GetGuid()),
         };
     }
 
@@ -433,7 +450,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var snapshot = new StringBuilder();
         foreach (var path in new[] { route, $"{route}/members", $"{route}/roles", $"{route}/roles/{target.SpareRole}", $"{route}/members/{target.MemberId}",
             $"{route}/domains", $"{route}/units", $"{route}/invitations", $"{route}/invite-link", $"{route}/directory-tokens",
-            $"{route}/directory-groups" })
+            $"{route}/directory-groups", $"{route}/service-accounts" })
         {
             var response = await api.Http.GetAsync(path);
             snapshot.Append(path).Append(": ").Append((int)response.StatusCode).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());
@@ -451,7 +468,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
                 .Replace("{unitId}", target.UnitId.ToString(), StringComparison.Ordinal)
                 .Replace("{invitationId}", target.Invitation.Id.ToString(), StringComparison.Ordinal)
                 .Replace("{tokenId}", target.DirectoryTokenId.ToString(), StringComparison.Ordinal)
-                .Replace("{groupId}", target.DirectoryGroupId.ToString(), StringComparison.Ordinal);
+                .Replace("{groupId}", target.DirectoryGroupId.ToString(), StringComparison.Ordinal)
+                .Replace("{accountId}", target.ServiceAccount.Id.ToString(), StringComparison.Ordinal)
+                .Replace("{secretId}", target.ServiceAccount.SecretId.ToString(), StringComparison.Ordinal);
 
         var url = $"/api/v1/orgs/{organizationId}" + (path.Length == 0 ? "" : "/" + Fill(path));
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
