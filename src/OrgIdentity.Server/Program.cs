@@ -5,6 +5,7 @@ using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Email;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Impersonation;
 using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
@@ -26,6 +27,7 @@ try
     builder.AddInviteLinks();
     builder.AddScim();
     builder.AddServiceAccounts();
+    builder.AddImpersonation();
     builder.Services.AddOpenApi();
 
     var app = builder.Build();

@@ -54,6 +54,12 @@ internal static class MeEndpoints
     public static async Task<Results<Ok<MeResponse>, ValidationProblem, ProblemHttpResult>> PatchAsync(
         PatchMeRequest request, HttpContext context, UserManager<User> users, AccountsService accounts, MembershipAccess memberships)
     {
+        if (Impersonation.ImpersonationService.IsImpersonating(context.User))
+        {
+            // DESIGN.md §3: an impersonation changes nothing of the member's own account.
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden", detail: "A member's profile cannot be changed while impersonating them.");
+        }
+
         if (await CallerAsync(context, users) is not { } user)
         {
             return NotAPerson();

@@ -16,7 +16,21 @@ public sealed record AuditActor(string Type, string? Id, string? Ip, Guid? Imper
     {
         var principal = context.User;
         var type = principal.GetClaim(ConnectClaims.PrincipalType) ?? (principal.Identity?.IsAuthenticated == true ? "user" : "anonymous");
-        return new AuditActor(type, principal.GetClaim(Claims.Subject), context.Connection.RemoteIpAddress?.ToString());
+        // While impersonating, the member is the actor and the admin behind them is recorded too (RFC 8693 act.sub).
+        return new AuditActor(type, principal.GetClaim(Claims.Subject), context.Connection.RemoteIpAddress?.ToString(), Impersonator(principal));
+    }
+
+    private static Guid? Impersonator(System.Security.Claims.ClaimsPrincipal principal)
+    {
+        if (principal.FindFirst(Impersonation.ImpersonationService.ActClaim)?.Value is not { } act)
+        {
+            return null;
+        }
+
+        using var json = JsonDocument.Parse(act);
+        return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("sub", out var sub) && Guid.TryParse(sub.GetString(), out var id)
+            ? id
+            : null;
     }
 }
 

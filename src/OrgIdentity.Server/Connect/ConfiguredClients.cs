@@ -106,6 +106,9 @@ internal sealed partial class ConfiguredClients(
                     break;
                 case GrantTypes.ClientCredentials:
                     throw new InvalidOperationException($"OrgIdentity:Clients '{client.ClientId}': client_credentials needs a ClientSecret.");
+                case GrantTypes.TokenExchange:
+                    descriptor.Permissions.UnionWith([Permissions.Endpoints.Token, Permissions.GrantTypes.TokenExchange]);
+                    break;
                 case GrantTypes.DeviceCode or DeviceCodeAlias:
                     descriptor.Permissions.UnionWith([Permissions.Endpoints.DeviceAuthorization, Permissions.Endpoints.Token,
                         Permissions.GrantTypes.DeviceCode]);
@@ -113,7 +116,7 @@ internal sealed partial class ConfiguredClients(
                 default:
                     throw new InvalidOperationException(
                         $"OrgIdentity:Clients '{client.ClientId}': grant type '{grantType}' is not supported " +
-                        "(authorization_code, refresh_token, client_credentials, device_code).");
+                        "(authorization_code, refresh_token, client_credentials, device_code, urn:ietf:params:oauth:grant-type:token-exchange).");
             }
         }
 

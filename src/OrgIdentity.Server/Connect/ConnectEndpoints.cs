@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Identity;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Impersonation;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
 using OrgIdentity.Server.ServiceAccounts;
@@ -29,7 +30,7 @@ internal static class ConnectEndpoints
 
     public static async Task<Results<SignInHttpResult, ForbidHttpResult>> ExchangeAsync(
         HttpContext context, UserManager<User> users, IOpenIddictApplicationManager applications, MembershipAccess memberships, PermissionCatalog catalog,
-        ServiceAccountDirectory serviceAccounts, ServiceAccountUse serviceAccountUse)
+        ServiceAccountDirectory serviceAccounts, ServiceAccountUse serviceAccountUse, ImpersonationService impersonations)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
@@ -58,6 +59,20 @@ internal static class ConnectEndpoints
             var displayName = await applications.GetDisplayNameAsync(application, cancellationToken);
             return TypedResults.SignIn(ConnectClaims.ForClient(request.ClientId!, displayName, ConnectClaims.GrantedScopes(request.GetScopes(), catalog, null)),
                 authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
+        }
+
+        if (request.IsTokenExchangeGrantType())
+        {
+            // "Log in as": the subject token is the admin's own access token (OpenIddict validated it and that it was
+            // issued to this client); the impersonation started through the API says whom they act as.
+            var subject = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
+            var (impersonated, error) = subject is null
+                ? (null, "The subject token is not valid.")
+                : await impersonations.RedeemAsync(subject, (string?)request.GetParameter(ImpersonationService.Parameter), catalog,
+                    id => users.FindByIdAsync(id.ToString()), cancellationToken);
+            return impersonated is null
+                ? Reject(Errors.InvalidGrant, error!)
+                : TypedResults.SignIn(impersonated, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
         if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType() || request.IsDeviceCodeGrantType())

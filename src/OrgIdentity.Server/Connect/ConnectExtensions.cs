@@ -3,6 +3,7 @@ using Microsoft.IdentityModel.Tokens;
 using OrgIdentity.Server.Data;
 using OpenIddict.Server;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Impersonation;
 using OrgIdentity.Server.ServiceAccounts;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -43,7 +44,9 @@ internal static class ConnectExtensions
                 options.AllowAuthorizationCodeFlow().RequireProofKeyForCodeExchange()
                     .AllowRefreshTokenFlow()
                     .AllowClientCredentialsFlow()
-                    .AllowDeviceAuthorizationFlow();
+                    .AllowDeviceAuthorizationFlow()
+                    // Impersonation is redeemed by exchanging the admin's own access token (Impersonation/).
+                    .AllowTokenExchangeFlow();
                 // S256 only: "plain" gives no protection against a stolen code.
                 options.Configure(settings => settings.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
 
@@ -109,6 +112,7 @@ internal static class ConnectExtensions
                 // Token-entry validation is what resolves a token's authorization, so both are needed.
                 options.EnableTokenEntryValidation();
                 options.EnableAuthorizationEntryValidation();
+                options.RefuseEndedImpersonations();
             });
 
         // OpenIddict signs with the certificate that expires last; the operator's order decides instead:

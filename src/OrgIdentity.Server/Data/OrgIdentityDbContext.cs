@@ -37,6 +37,7 @@ public abstract class OrgIdentityDbContext(DbContextOptions options)
     public DbSet<ServiceAccounts.ServiceAccount> ServiceAccounts => Set<ServiceAccounts.ServiceAccount>();
     public DbSet<ServiceAccounts.ServiceAccountSecret> ServiceAccountSecrets => Set<ServiceAccounts.ServiceAccountSecret>();
     public DbSet<ServiceAccounts.RevokedAccessToken> RevokedAccessTokens => Set<ServiceAccounts.RevokedAccessToken>();
+    public DbSet<Impersonation.ImpersonationSession> Impersonations => Set<Impersonation.ImpersonationSession>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

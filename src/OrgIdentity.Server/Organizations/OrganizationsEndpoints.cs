@@ -7,6 +7,7 @@ using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Hosting;
+using OrgIdentity.Server.Impersonation;
 using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Roles;
 using OrgIdentity.Server.Units;
@@ -76,6 +77,7 @@ internal static class OrganizationsEndpoints
         organization.MapDirectoryTokens();
         organization.MapDirectoryGroups();
         organization.MapServiceAccounts();
+        organization.MapImpersonations();
         return app;
     }
 

@@ -26,7 +26,7 @@ public abstract class DiscoveryTests(OrgIdentityApp app) : ServerTests(app)
         Assert.Equal(["S256"], Strings(document, "code_challenge_methods_supported"));
         Assert.Equal(["code"], Strings(document, "response_types_supported"));
         Assert.Equal(
-            ["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
+            ["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:token-exchange"],
             Strings(document, "grant_types_supported").Order());
         Assert.Superset(new HashSet<string> { "openid", "profile", "email", "offline_access", "organizations", "orgidentity.api" },
             Strings(document, "scopes_supported").ToHashSet());

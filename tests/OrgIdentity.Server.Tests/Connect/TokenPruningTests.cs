@@ -14,13 +14,15 @@ public abstract class TokenPruningTests(OrgIdentityApp app) : ServerTests(app)
     public async Task Pruning_removes_revoked_tokens_older_than_two_weeks_and_keeps_live_ones()
     {
         // OpenIddict's store compares expiry with the machine clock, so the old token is revoked rather than expired.
+        // A person's tokens: client-credentials access tokens have no row to prune.
         using var browser = App.CreateBrowser();
-        var old = (await Oidc.ClientCredentialsAsync(browser.Http, TestClients.Worker, TestClients.WorkerSecret)).EnsureTokens();
+        var user = await App.SignUpAsync();
+        var old = await App.TokensAsync(user, scope: "openid");
         var revoked = await browser.Http.PostAsync("/connect/revoke", new FormUrlEncodedContent(Oidc.Form(
-            ("token", old.AccessToken), ("client_id", TestClients.Worker), ("client_secret", TestClients.WorkerSecret))));
+            ("token", old.AccessToken), ("client_id", TestClients.CodeClient), ("client_secret", TestClients.CodeSecret))));
         Assert.True(revoked.IsSuccessStatusCode);
         App.Time.Advance(TimeSpan.FromDays(15));
-        var fresh = (await Oidc.ClientCredentialsAsync(browser.Http, TestClients.Worker, TestClients.WorkerSecret)).EnsureTokens();
+        var fresh = await App.TokensAsync(user, scope: "openid");
 
         await App.Services.GetServices<IHostedService>().OfType<TokenPruning>().Single().PruneAsync(TestContext.Current.CancellationToken);
 

@@ -25,6 +25,7 @@ public static class TestClients
         ["OrgIdentity:Clients:10:ConsentType"] = "Implicit",
         ["OrgIdentity:Clients:10:GrantTypes:0"] = "authorization_code",
         ["OrgIdentity:Clients:10:GrantTypes:1"] = "refresh_token",
+        ["OrgIdentity:Clients:10:GrantTypes:2"] = "urn:ietf:params:oauth:grant-type:token-exchange",
         ["OrgIdentity:Clients:10:RedirectUris:0"] = CodeRedirect,
         ["OrgIdentity:Clients:10:PostLogoutRedirectUris:0"] = CodePostLogout,
         ["OrgIdentity:Clients:10:Scopes:0"] = "openid",

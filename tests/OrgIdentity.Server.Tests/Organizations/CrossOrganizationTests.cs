@@ -70,6 +70,8 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         { "DELETE", "service-accounts/{accountId}", null },
         { "POST", "service-accounts/{accountId}/secrets", null },
         { "DELETE", "service-accounts/{accountId}/secrets/{secretId}", null },
+        { "POST", "impersonations", """{"userId":"{userId}","reason":"Taken over"}""" },
+        { "DELETE", "impersonations/{impersonationId}", null },
     };
 
     [Fact]
@@ -470,7 +472,9 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
                 .Replace("{tokenId}", target.DirectoryTokenId.ToString(), StringComparison.Ordinal)
                 .Replace("{groupId}", target.DirectoryGroupId.ToString(), StringComparison.Ordinal)
                 .Replace("{accountId}", target.ServiceAccount.Id.ToString(), StringComparison.Ordinal)
-                .Replace("{secretId}", target.ServiceAccount.SecretId.ToString(), StringComparison.Ordinal);
+                .Replace("{secretId}", target.ServiceAccount.SecretId.ToString(), StringComparison.Ordinal)
+                // B has no impersonation to aim at; the organization check comes first anyway.
+                .Replace("{impersonationId}", Guid.CreateVersion7().ToString(), StringComparison.Ordinal);
 
         var url = $"/api/v1/orgs/{organizationId}" + (path.Length == 0 ? "" : "/" + Fill(path));
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
