@@ -1,9 +1,9 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
-using Microsoft.Extensions.Primitives;
 using OrgIdentity.Scim;
 using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Hosting;

@@ -178,23 +178,13 @@ public sealed class ServiceAccountsService(
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var checkedCaller = await EditorAsync(requester, cancellationToken);
-        if (checkedCaller.Refusal is { } refused)
+        var loaded = await LoadForChangeAsync(requester, id, cancellationToken);
+        if (loaded.Refusal is { } refused)
         {
             return refused;
         }
 
-        var caller = checkedCaller.Value!;
-        var account = await db.ServiceAccounts.SingleOrDefaultAsync(s => s.OrganizationId == caller.OrganizationId && s.Id == id, cancellationToken);
-        if (account is null)
-        {
-            return NoSuchAccount();
-        }
-
-        if (await MayActOnAsync(caller, account, cancellationToken) is { } lacking)
-        {
-            return lacking;
-        }
+        var (caller, account) = loaded.Value;
 
         var before = new { account.Name, role = account.BaseRole, account.RoleIds, account.UnitIds, account.ExpiresAt, disabled = account.DisabledAt is not null };
         if (change.Role is not null || change.Roles is not null || change.Units is not null)
@@ -257,23 +247,13 @@ public sealed class ServiceAccountsService(
     public async Task<Refusal?> DeleteAsync(OrganizationCaller requester, Guid id, CancellationToken cancellationToken)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var checkedCaller = await EditorAsync(requester, cancellationToken);
-        if (checkedCaller.Refusal is { } refused)
+        var loaded = await LoadForChangeAsync(requester, id, cancellationToken);
+        if (loaded.Refusal is { } refused)
         {
             return refused;
         }
 
-        var caller = checkedCaller.Value!;
-        var account = await db.ServiceAccounts.SingleOrDefaultAsync(s => s.OrganizationId == caller.OrganizationId && s.Id == id, cancellationToken);
-        if (account is null)
-        {
-            return NoSuchAccount();
-        }
-
-        if (await MayActOnAsync(caller, account, cancellationToken) is { } lacking)
-        {
-            return lacking;
-        }
+        var (caller, account) = loaded.Value;
 
         db.ServiceAccounts.Remove(account);
         if (await applications.FindByIdAsync(account.ApplicationId.ToString(), cancellationToken) is { } application)

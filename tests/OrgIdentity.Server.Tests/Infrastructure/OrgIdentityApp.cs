@@ -102,6 +102,21 @@ public abstract class OrgIdentityApp : WebApplicationFactory<Program>, IAsyncLif
         return successor;
     }
 
+    /// <summary>
+    /// A second server on the same database and data directory, running beside this one, as another replica behind a
+    /// load balancer. Disposing it leaves the data to this one.
+    /// </summary>
+    public OrgIdentityApp Replica()
+    {
+        var replica = new RestartedApp(Database, DataDirectory) { _handedOver = true };
+        foreach (var (key, value) in _settings)
+        {
+            replica._settings[key] = value;
+        }
+
+        return replica;
+    }
+
     /// <summary>A cookie-keeping client that does not follow redirects, on https://localhost.</summary>
     public Browser CreateBrowser() => new(CreateClient(new WebApplicationFactoryClientOptions
     {

@@ -89,6 +89,26 @@ public abstract class ServiceAccountTests(OrgIdentityApp app) : ServerTests(app)
     }
 
     [Fact]
+    public async Task Disabling_an_account_on_one_replica_stops_its_tokens_on_another_within_five_seconds()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Replicated Co");
+        using var api = await App.ApiAsync(admin, orgId.ToString());
+        var account = await CreateAsync(api, orgId, new { name = "Everywhere", role = "viewer" });
+        await using var replica = App.Replica();
+        using var other = replica.CreateBrowser();
+        // The other replica has the account in its cache now.
+        Assert.Null((await Oidc.ClientCredentialsAsync(other.Http, account.ClientId, account.Secret!)).Error);
+
+        Assert.Equal(HttpStatusCode.OK, (await api.Http.PatchAsJsonAsync($"/api/v1/orgs/{orgId}/service-accounts/{account.Id}", new { disabled = true })).StatusCode);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while ((await Oidc.ClientCredentialsAsync(other.Http, account.ClientId, account.Secret!)).Error is null)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "The other replica still gave tokens 5 s after the account was disabled.");
+            await Task.Delay(200, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_revoked_token_is_inactive_and_refused_while_an_expired_or_deleted_account_gets_no_tokens()
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Revocation Co");
