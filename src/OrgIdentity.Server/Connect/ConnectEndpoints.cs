@@ -219,6 +219,12 @@ internal static class ConnectRequestLimits
 
             try
             {
+                if (HttpMethods.IsPost(context.Request.Method) && context.Request.Path.StartsWithSegments("/connect/token")
+                    && !await context.RequestServices.GetRequiredService<TokenRateLimiter>().TryEnterAsync(context))
+                {
+                    return;
+                }
+
                 await next(context);
             }
             catch (BadHttpRequestException) when (!context.Response.HasStarted)

@@ -127,6 +127,7 @@ internal static class ConnectExtensions
         builder.Services.AddOptions<OpenIddictServerOptions>().Configure<Roles.PermissionCatalog>((options, catalog) => options.Scopes.UnionWith(catalog.All));
 
         builder.Services.AddScoped<ConfiguredClients>();
+        builder.Services.AddSingleton<TokenRateLimiter>();
         builder.Services.AddHostedService<TokenPruning>();
         return builder;
     }

@@ -32,6 +32,10 @@ public sealed class RateLimitOptions
     /// <summary>SCIM requests per second per directory token (Entra ID asks for at least 25); over it, 429 with <c>Retry-After</c>.</summary>
     [Range(1, 1_000_000)]
     public int ScimPerTokenPerSecond { get; set; } = 50;
+
+    /// <summary>Token requests per second per client id, counted before the client is checked; over it, 429 with <c>Retry-After</c>.</summary>
+    [Range(1, 1_000_000)]
+    public int TokenPerClientPerSecond { get; set; } = 200;
 }
 
 /// <summary>Resolves <c>OrgIdentity:DataDirectory</c> and creates it.</summary>

@@ -57,6 +57,26 @@ public abstract class RateLimitTests
     }
 
     [Fact]
+    public async Task Token_requests_over_the_per_client_limit_get_429_before_the_secret_is_checked_and_other_clients_go_on()
+    {
+        await using var app = await NewApp().With("OrgIdentity:RateLimits:TokenPerClientPerSecond", Limit).EnsureAvailableAsync();
+        using var browser = app.CreateBrowser();
+        var answers = new List<TokenResponse>();
+        for (var attempt = 1; attempt <= 6; attempt++)
+        {
+            answers.Add(await Oidc.ClientCredentialsAsync(browser.Http, TestClients.Worker, "not-the-secret"));
+        }
+
+        // Some seconds may turn over during the loop; at most the limit per second gets through to the secret check.
+        Assert.Contains(answers, a => a.Status == HttpStatusCode.TooManyRequests);
+        var limited = answers.First(a => a.Status == HttpStatusCode.TooManyRequests);
+        Assert.Equal("too_many_requests", limited.Error);
+        Assert.All(answers.Where(a => a.Status != HttpStatusCode.TooManyRequests), a => Assert.Equal("invalid_client", a.Error));
+        var other = await Oidc.ClientCredentialsAsync(browser.Http, TestClients.CodeClient, TestClients.CodeSecret);
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, other.Status);
+    }
+
+    [Fact]
     public async Task The_sign_up_and_forgot_password_forms_count_against_the_same_limit()
     {
         await using var app = await StartAsync();
