@@ -11,6 +11,7 @@ using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
 using OrgIdentity.Server.Scim;
 using OrgIdentity.Server.ServiceAccounts;
+using OrgIdentity.Server.Sso;
 
 try
 {
@@ -28,6 +29,7 @@ try
     builder.AddScim();
     builder.AddServiceAccounts();
     builder.AddImpersonation();
+    builder.AddSso();
     builder.Services.AddOpenApi();
 
     var app = builder.Build();

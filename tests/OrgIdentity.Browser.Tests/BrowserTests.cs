@@ -77,7 +77,9 @@ public abstract partial class BrowserTests(BrowserApp app) : IAsyncLifetime
     protected async Task SignInAsync(string email, string password)
     {
         await Assertions.Expect(Page.Locator("main h1")).ToHaveTextAsync("Sign in");
+        // E-mail first (home-realm discovery), then the password step.
         await Page.GetByLabel("E-mail", new() { Exact = true }).FillAsync(email);
+        await Page.Locator("main").GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await Page.GetByLabel("Password", new() { Exact = true }).FillAsync(password);
         await Page.Locator("main").GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
     }

@@ -5,6 +5,7 @@ using OpenIddict.Server;
 using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Impersonation;
 using OrgIdentity.Server.ServiceAccounts;
+using OrgIdentity.Server.Sso;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Connect;
@@ -103,6 +104,8 @@ internal static class ConnectExtensions
                 // POSTed authorization requests become request_uri GETs, so the page sees one shape.
                 options.EnableAuthorizationRequestCaching();
             })
+            // Enterprise SSO: the client half, its registrations read from the database (Sso/).
+            .AddClient(options => options.ConfigureSsoClient(host.IssuerUri, certificates.Signing, certificates.Encryption, environment.IsDevelopment()))
             .AddValidation(options =>
             {
                 options.UseLocalServer();

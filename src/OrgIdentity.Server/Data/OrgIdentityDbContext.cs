@@ -38,6 +38,8 @@ public abstract class OrgIdentityDbContext(DbContextOptions options)
     public DbSet<ServiceAccounts.ServiceAccountSecret> ServiceAccountSecrets => Set<ServiceAccounts.ServiceAccountSecret>();
     public DbSet<ServiceAccounts.RevokedAccessToken> RevokedAccessTokens => Set<ServiceAccounts.RevokedAccessToken>();
     public DbSet<Impersonation.ImpersonationSession> Impersonations => Set<Impersonation.ImpersonationSession>();
+    public DbSet<Sso.SsoConnection> SsoConnections => Set<Sso.SsoConnection>();
+    public DbSet<Sso.ExternalLogin> ExternalLogins => Set<Sso.ExternalLogin>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

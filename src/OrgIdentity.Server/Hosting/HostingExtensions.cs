@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Sso;
 
 namespace OrgIdentity.Server.Hosting;
 
@@ -50,6 +51,7 @@ internal static class HostingExtensions
         app.UseStaticFiles();
         app.UseRouting();
         app.UseRateLimiter();
+        app.UseSsoCallbackGuard();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

@@ -10,6 +10,7 @@ using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Impersonation;
 using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Roles;
+using OrgIdentity.Server.Sso;
 using OrgIdentity.Server.Units;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
@@ -78,6 +79,7 @@ internal static class OrganizationsEndpoints
         organization.MapDirectoryGroups();
         organization.MapServiceAccounts();
         organization.MapImpersonations();
+        organization.MapSsoConnections();
         return app;
     }
 

@@ -72,6 +72,12 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         { "DELETE", "service-accounts/{accountId}/secrets/{secretId}", null },
         { "POST", "impersonations", """{"userId":"{userId}","reason":"Taken over"}""" },
         { "DELETE", "impersonations/{impersonationId}", null },
+        { "GET", "sso-connections", null },
+        { "POST", "sso-connections", """{"name":"Taken over","authority":"https://evil.example/","clientId":"evil"}""" },
+        { "GET", "sso-connections/{connectionId}", null },
+        { "PATCH", "sso-connections/{connectionId}", """{"authority":"https://evil.example/","enabled":true}""" },
+        { "DELETE", "sso-connections/{connectionId}", null },
+        { "POST", "sso-connections/{connectionId}/test", null },
     };
 
     [Fact]
@@ -93,7 +99,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     public async Task An_admin_of_one_organization_gets_403_on_every_route_of_another_and_nothing_changes_there(string method, string path, string? body)
     {
         var a = await App.OrganizationWithAdminAsync("Alpha");
-        var b = await TargetAsync();
+        var b = await SharedTargetAsync();
         using var api = await App.ApiAsync(a.Admin, organization: a.OrganizationId.ToString());
         var before = await SnapshotAsync(b);
         var auditOfA = (await App.AuditEventsAsync(a.OrganizationId)).Count;
@@ -115,7 +121,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [MemberData(nameof(Routes), MemberType = typeof(CrossOrganizationTests))]
     public async Task A_person_in_both_organizations_cannot_use_a_token_for_one_on_the_other(string method, string path, string? body)
     {
-        var b = await TargetAsync();
+        var b = await SharedTargetAsync();
         var (both, aId) = await App.OrganizationWithAdminAsync("Alpha");
         await App.AddMemberAsync(b.OrganizationId, both, "admin");
         using var api = await App.ApiAsync(both, organization: aId.ToString());
@@ -132,7 +138,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     public async Task An_organization_that_does_not_exist_is_403_like_a_foreign_one_for_a_person_but_404_for_the_platform_admin(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
-        var foreign = await TargetAsync();
+        var foreign = await SharedTargetAsync();
         using var api = await App.ApiAsync(admin, organization: orgId.ToString());
         using var platform = await App.ApiAsync(Infrastructure.Organizations.PlatformAdmin);
         var missing = Guid.CreateVersion7();
@@ -152,7 +158,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [MemberData(nameof(Routes), MemberType = typeof(CrossOrganizationTests))]
     public async Task A_client_token_gets_403_on_every_organization_route(string method, string path, string? body)
     {
-        var b = await TargetAsync();
+        var b = await SharedTargetAsync();
         using var browser = App.CreateBrowser();
         var tokens = (await Oidc.ClientCredentialsAsync(browser.Http, TestClients.Worker, TestClients.WorkerSecret, "orgidentity.api")).EnsureTokens();
         using var api = App.ApiWithToken(tokens.AccessToken!);
@@ -281,6 +287,10 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [InlineData("POST", "domains/{unknown}/verify", null)]
     [InlineData("POST", "invitations/{unknown}/resend", null)]
     [InlineData("DELETE", "invitations/{unknown}", null)]
+    [InlineData("GET", "sso-connections/{unknown}", null)]
+    [InlineData("PATCH", "sso-connections/{unknown}", """{"enabled":false}""")]
+    [InlineData("DELETE", "sso-connections/{unknown}", null)]
+    [InlineData("POST", "sso-connections/{unknown}/test", null)]
     public async Task An_unknown_member_or_role_of_ones_own_organization_is_404(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
@@ -316,10 +326,14 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
     [InlineData("DELETE", "service-accounts/{accountId}", null)]
     [InlineData("POST", "service-accounts/{accountId}/secrets", null)]
     [InlineData("DELETE", "service-accounts/{accountId}/secrets/{secretId}", null)]
+    [InlineData("GET", "sso-connections/{connectionId}", null)]
+    [InlineData("PATCH", "sso-connections/{connectionId}", """{"authority":"https://evil.example/"}""")]
+    [InlineData("DELETE", "sso-connections/{connectionId}", null)]
+    [InlineData("POST", "sso-connections/{connectionId}/test", null)]
     public async Task Another_organizations_members_and_roles_named_on_ones_own_routes_are_404_and_untouched(string method, string path, string? body)
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Alpha");
-        var b = await TargetAsync();
+        var b = await SharedTargetAsync();
         using var api = await App.ApiAsync(admin, organization: orgId.ToString());
         var before = await SnapshotAsync(b);
 
@@ -393,10 +407,17 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         public required Guid DirectoryTokenId { get; init; }
         public required Guid DirectoryGroupId { get; init; }
         public required (Guid Id, Guid SecretId) ServiceAccount { get; init; }
+        public required Guid SsoConnectionId { get; init; }
 
         /// <summary>What must never show in an answer to someone outside B (they did not send it).</summary>
-        public IEnumerable<string> Secrets => [Name, Slug, Admin.Email, Member.Email, "Bravo held role", "Bravo spare role", Domain.Name, "Bravo brand", Invitation.Email];
+        public IEnumerable<string> Secrets => [Name, Slug, Admin.Email, Member.Email, "Bravo held role", "Bravo spare role", Domain.Name, "Bravo brand", Invitation.Email, "Bravo IdP"];
     }
+
+    // One B per server for the route theories: each asserts B is unchanged by its own request, so they may share it
+    // (building B takes a dozen calls; the theories run hundreds of times). Facts that change B build their own.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<OrgIdentityApp, Task<Target>> SharedTargets = [];
+
+    private Task<Target> SharedTargetAsync() => SharedTargets.GetValue(App, _ => TargetAsync());
 
     private async Task<Target> TargetAsync()
     {
@@ -431,6 +452,8 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var serviceAccount = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/service-accounts", new { name = "Bravo robot", role = "viewer" });
         Assert.Equal(HttpStatusCode.Created, serviceAccount.StatusCode);
         var serviceAccountView = await serviceAccount.Content.ReadFromJsonAsync<JsonElement>();
+        var sso = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/sso-connections", new { name = "Bravo IdP", authority = "https://idp.bravo.example/", clientId = "bravo" });
+        Assert.Equal(HttpStatusCode.Created, sso.StatusCode);
         var organization = await api.Http.GetFromJsonAsync<JsonElement>($"/api/v1/orgs/{orgId}");
         return new Target(orgId, name, organization.GetProperty("slug").GetString()!, admin, await App.UserIdAsync(admin), token, member,
             await App.UserIdAsync(member), "b-spare")
@@ -441,6 +464,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
             DirectoryTokenId = directoryToken.GetProperty("id").GetGuid(),
             DirectoryGroupId = groupId,
             ServiceAccount = (serviceAccountView.GetProperty("account").GetProperty("id").GetGuid(), serviceAccountView.GetProperty("secretId").GetGuid()),
+            SsoConnectionId = (await sso.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid(),
         };
     }
 
@@ -452,7 +476,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
         var snapshot = new StringBuilder();
         foreach (var path in new[] { route, $"{route}/members", $"{route}/roles", $"{route}/roles/{target.SpareRole}", $"{route}/members/{target.MemberId}",
             $"{route}/domains", $"{route}/units", $"{route}/invitations", $"{route}/invite-link", $"{route}/directory-tokens",
-            $"{route}/directory-groups", $"{route}/service-accounts" })
+            $"{route}/directory-groups", $"{route}/service-accounts", $"{route}/sso-connections" })
         {
             var response = await api.Http.GetAsync(path);
             snapshot.Append(path).Append(": ").Append((int)response.StatusCode).Append(' ').AppendLine(await response.Content.ReadAsStringAsync());
@@ -473,6 +497,7 @@ public abstract partial class CrossOrganizationTests(OrgIdentityApp app) : Serve
                 .Replace("{groupId}", target.DirectoryGroupId.ToString(), StringComparison.Ordinal)
                 .Replace("{accountId}", target.ServiceAccount.Id.ToString(), StringComparison.Ordinal)
                 .Replace("{secretId}", target.ServiceAccount.SecretId.ToString(), StringComparison.Ordinal)
+                .Replace("{connectionId}", target.SsoConnectionId.ToString(), StringComparison.Ordinal)
                 // B has no impersonation to aim at; the organization check comes first anyway.
                 .Replace("{impersonationId}", Guid.CreateVersion7().ToString(), StringComparison.Ordinal);
 

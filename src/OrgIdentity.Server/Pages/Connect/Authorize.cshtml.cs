@@ -10,6 +10,7 @@ using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Connect;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
+using OrgIdentity.Server.Sso;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace OrgIdentity.Server.Pages.Connect;
@@ -26,6 +27,7 @@ public sealed class AuthorizeModel(
     SignInManager<User> signIn,
     MembershipAccess memberships,
     PermissionCatalog catalog,
+    SsoSignIn sso,
     TimeProvider time) : PageModel
 {
     // OpenIddict 7 no longer rewrites prompt: this remembers when we sent the user to sign in again, so a
@@ -67,8 +69,17 @@ public sealed class AuthorizeModel(
             }
 
             TempData[LoginRequestedAt] = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            return Challenge(new AuthenticationProperties { RedirectUri = Request.PathBase + Request.Path + RequestQuery() },
-                IdentityConstants.ApplicationScheme);
+            var returnUrl = Request.PathBase + Request.Path + RequestQuery();
+
+            // An organization named with an enabled SSO connection goes straight to its provider (no e-mail step).
+            if (NamedOrganization(request) is { } wanted && await memberships.FindOrganizationAsync(wanted, HttpContext.RequestAborted) is { } target
+                && await sso.ForOrganizationAsync(target.Id, HttpContext.RequestAborted) is { } connection
+                && await SsoSignIn.ChallengeAsync(HttpContext, connection.Id, returnUrl, request.LoginHint))
+            {
+                return new EmptyResult();
+            }
+
+            return Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, IdentityConstants.ApplicationScheme);
         }
 
         // DESIGN.md §3: the organization named (id or slug), the only one, or the user's pick; none for a user in no organization.

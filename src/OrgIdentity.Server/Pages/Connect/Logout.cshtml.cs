@@ -1,9 +1,11 @@
+using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using OpenIddict.Server.AspNetCore;
 using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Sso;
 
 namespace OrgIdentity.Server.Pages.Connect;
 
@@ -11,7 +13,7 @@ namespace OrgIdentity.Server.Pages.Connect;
 /// RP-initiated logout (OIDC RP-Initiated Logout 1.0). A signed-in user confirms, so a third-party page
 /// cannot sign them out silently; OpenIddict then returns to the registered post_logout_redirect_uri.
 /// </summary>
-public sealed class LogoutModel(SignInManager<User> signIn) : PageModel
+public sealed class LogoutModel(SignInManager<User> signIn, ILogger<LogoutModel> logger) : PageModel
 {
     public async Task<IActionResult> OnGetAsync() =>
         User.Identity?.IsAuthenticated == true ? Page() : await SignOutAsync();
@@ -20,7 +22,20 @@ public sealed class LogoutModel(SignInManager<User> signIn) : PageModel
 
     private async Task<IActionResult> SignOutAsync()
     {
+        var connection = await SsoSignIn.SessionConnectionAsync(HttpContext);
         await signIn.SignOutAsync();
+        if (connection is { } id)
+        {
+            // The provider's session ends too; it sends the browser back here (now signed out) with the same request,
+            // and this page then answers the application.
+            var request = HttpContext.GetOpenIddictServerRequest();
+            var again = QueryString.Create(request?.GetParameters().Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)) ?? []);
+            if (await SsoSignIn.SignOutUpstreamAsync(HttpContext, id, Request.PathBase + Request.Path + again, logger))
+            {
+                return new EmptyResult();
+            }
+        }
+
         return SignOut(new AuthenticationProperties { RedirectUri = "/" }, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 }
