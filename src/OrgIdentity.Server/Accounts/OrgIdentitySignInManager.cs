@@ -47,6 +47,15 @@ public sealed class OrgIdentitySignInManager(
             authenticationProperties.Items[AuthenticatedAtItem] = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         }
 
+        // An impersonation's session (Impersonation/) carries act and impersonation_id like its tokens do, also after a refresh.
+        if (authenticationProperties.Items.TryGetValue(Impersonation.ImpersonationService.SessionItem, out var impersonation)
+            && authenticationProperties.Items.TryGetValue(Impersonation.ImpersonationService.ImpersonatorItem, out var impersonator))
+        {
+            additionalClaims = additionalClaims.Where(c => c.Type is not (Impersonation.ImpersonationService.Claim or Impersonation.ImpersonationService.ActClaim))
+                .Append(new Claim(Impersonation.ImpersonationService.Claim, impersonation!))
+                .Append(new Claim(Impersonation.ImpersonationService.ActClaim, $$"""{"sub":"{{impersonator}}"}""", Microsoft.IdentityModel.JsonWebTokens.JsonClaimValueTypes.Json));
+        }
+
         return base.SignInWithClaimsAsync(user, authenticationProperties, additionalClaims);
     }
 }

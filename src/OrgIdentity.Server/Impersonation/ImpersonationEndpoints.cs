@@ -11,6 +11,7 @@ internal static class ImpersonationEndpoints
     public static IHostApplicationBuilder AddImpersonation(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<ImpersonationService>();
+        builder.Services.AddBrowserImpersonation();
         return builder;
     }
 

@@ -44,9 +44,13 @@ internal sealed class ImpersonationSessionConfiguration : IEntityTypeConfigurati
     }
 }
 
-/// <summary>An impersonation as the API shows it, with what to send to the token endpoint to redeem it.</summary>
+/// <summary>
+/// An impersonation as the API shows it, with what to send to the token endpoint to redeem it. <c>sessionUrl</c> is the
+/// other way to redeem it: opened in the browser of the admin who started it (signed in), it becomes a session of the
+/// member in the login UI.
+/// </summary>
 public sealed record ImpersonationView(Guid Id, Guid UserId, string Reason, DateTime CreatedAt, DateTime ExpiresAt, DateTime? UsedAt, DateTime? EndedAt,
-    ImpersonationExchange? Exchange);
+    ImpersonationExchange? Exchange, string? SessionUrl);
 
 /// <summary>
 /// The token-exchange request (RFC 8693) that redeems an impersonation: the admin's own access token as the subject
@@ -63,6 +67,7 @@ public sealed class ImpersonationService(
     MembershipAccess access,
     AuditLog audit,
     IOptions<TokenOptions> tokens,
+    IOptions<OrgIdentityOptions> host,
     TimeProvider time)
 {
     /// <summary>The token request parameter that names the impersonation to redeem.</summary>
@@ -73,6 +78,10 @@ public sealed class ImpersonationService(
 
     /// <summary>RFC 8693 §4.1: the acting party (OpenIddict's constant for it is <c>actor</c>, not the <c>act</c> of the RFC).</summary>
     public const string ActClaim = "act";
+
+    /// <summary>The session cookie's properties of an impersonation: its id and the admin behind it (they survive refreshes).</summary>
+    public const string SessionItem = ".orgidentity.impersonation";
+    public const string ImpersonatorItem = ".orgidentity.impersonator";
 
     public async Task<Outcome<ImpersonationView>> StartAsync(OrganizationCaller requester, ClaimsPrincipal principal, NewImpersonation request, CancellationToken cancellationToken)
     {
@@ -191,20 +200,11 @@ public sealed class ImpersonationService(
             return (null, "The impersonation does not exist, has ended, was already used, or is not yours.");
         }
 
-        // Checked again now: the admin may have lost the permission, or the member gained one, since it was started.
-        var admin = await access.ForUserAsync(session.ActorUserId, session.OrganizationId, cancellationToken);
-        var member = await access.ForUserAsync(session.TargetUserId, session.OrganizationId, cancellationToken);
-        var user = await findUser(session.TargetUserId);
-        if (admin is null || !admin.Permissions.Contains(PermissionCatalog.Impersonate) || member is null || user is null || user.IsDisabled || user.IsPlatformAdmin
-            || member.Permissions.Any(p => !admin.Permissions.Contains(p)))
+        var (user, member) = await UseAsync(session, findUser, "token", null, cancellationToken);
+        if (user is null || member is null)
         {
             return (null, "The impersonation is no longer allowed.");
         }
-
-        session.UsedAt = now;
-        audit.Record(new AuditActor("user", session.ActorUserId.ToString(), null), session.OrganizationId, "impersonation.used", "user",
-            session.TargetUserId.ToString(), new { impersonation = id });
-        await db.SaveChangesAsync(cancellationToken);
 
         // No refresh token, and nothing beyond what the admin's own token was for.
         var scopes = subject.GetScopes().Where(s => s != Scopes.OfflineAccess).ToList();
@@ -217,6 +217,69 @@ public sealed class ImpersonationService(
         return (principal, null);
     }
 
+    /// <summary>
+    /// Redeems an impersonation as a browser session (the login UI and the console): only the admin who started it, signed
+    /// in, once. Returns the member to sign in as, or why not.
+    /// </summary>
+    public async Task<(Accounts.User? Member, ImpersonationSession? Session, string? Error)> BeginBrowserSessionAsync(Guid id, Guid adminUserId,
+        Func<Guid, Task<Accounts.User?>> findUser, string? ip, CancellationToken cancellationToken)
+    {
+        var session = await db.Set<ImpersonationSession>().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (session is null || session.ActorUserId != adminUserId || !session.IsLive(time.GetUtcNow().UtcDateTime) || session.UsedAt is not null)
+        {
+            return (null, null, "This impersonation does not exist, has ended, was already used, or was started by someone else.");
+        }
+
+        var (user, member) = await UseAsync(session, findUser, "browser", ip, cancellationToken);
+        return user is null || member is null ? (null, null, "This impersonation is no longer allowed.") : (user, session, null);
+    }
+
+    /// <summary>Ends an impersonation from its own session (the banner's button, or signing out).</summary>
+    public async Task EndAsync(Guid id, string? ip, CancellationToken cancellationToken)
+    {
+        var session = await db.Set<ImpersonationSession>().SingleOrDefaultAsync(s => s.Id == id, cancellationToken);
+        if (session is { EndedAt: null })
+        {
+            session.EndedAt = time.GetUtcNow().UtcDateTime;
+            audit.Record(new AuditActor("user", session.ActorUserId.ToString(), ip), session.OrganizationId, "impersonation.stopped", "user",
+                session.TargetUserId.ToString(), new { impersonation = id });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Marks the impersonation used, after checking again that it is allowed now: the admin may have lost the permission,
+    /// or the member gained one, since it was started.
+    /// </summary>
+    private async Task<(Accounts.User? User, OrganizationAccess? Member)> UseAsync(ImpersonationSession session, Func<Guid, Task<Accounts.User?>> findUser,
+        string how, string? ip, CancellationToken cancellationToken)
+    {
+        var admin = await access.ForUserAsync(session.ActorUserId, session.OrganizationId, cancellationToken);
+        var member = await access.ForUserAsync(session.TargetUserId, session.OrganizationId, cancellationToken);
+        var user = await findUser(session.TargetUserId);
+        if (admin is null || !admin.Permissions.Contains(PermissionCatalog.Impersonate) || member is null || user is null || user.IsDisabled || user.IsPlatformAdmin
+            || member.Permissions.Any(p => !admin.Permissions.Contains(p)))
+        {
+            return (null, null);
+        }
+
+        // Once: of two redemptions at the same moment, the conditional update lets one through.
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.Set<ImpersonationSession>().Where(s => s.Id == session.Id && s.UsedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.UsedAt, now), cancellationToken) == 0)
+        {
+            return (null, null);
+        }
+
+        session.UsedAt = now;
+        audit.Record(new AuditActor("user", session.ActorUserId.ToString(), ip), session.OrganizationId, "impersonation.used", "user",
+            session.TargetUserId.ToString(), new { impersonation = session.Id, how });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return (user, member);
+    }
+
     /// <summary>Whether an impersonation named in a token is still live (not stopped, not expired).</summary>
     public async Task<bool> IsLiveAsync(string impersonationId, CancellationToken cancellationToken) =>
         Guid.TryParse(impersonationId, out var id)
@@ -224,7 +287,8 @@ public sealed class ImpersonationService(
 
     public static bool IsImpersonating(ClaimsPrincipal principal) => principal.HasClaim(c => c.Type is ActClaim or Claim);
 
-    private static ImpersonationView View(ImpersonationSession session, bool withExchange) => new(session.Id, session.TargetUserId, session.Reason,
+    private ImpersonationView View(ImpersonationSession session, bool withExchange) => new(session.Id, session.TargetUserId, session.Reason,
         session.CreatedAt, session.ExpiresAt, session.UsedAt, session.EndedAt,
-        withExchange ? new ImpersonationExchange(GrantTypes.TokenExchange, TokenTypeIdentifiers.AccessToken, session.Id.ToString()) : null);
+        withExchange ? new ImpersonationExchange(GrantTypes.TokenExchange, TokenTypeIdentifiers.AccessToken, session.Id.ToString()) : null,
+        withExchange ? host.Value.Link($"/Account/Impersonate/{session.Id}") : null);
 }

@@ -56,6 +56,7 @@ public sealed class SsoConnectionsService(
     IDataProtectionProvider protection,
     IHttpClientFactory http,
     Microsoft.Extensions.Options.IOptions<OrgIdentityOptions> host,
+    IHostEnvironment environment,
     TimeProvider time)
 {
     public const string CallbackPath = "sso/callback";
@@ -76,7 +77,7 @@ public sealed class SsoConnectionsService(
 
     public async Task<Outcome<SsoConnectionView>> CreateAsync(OrganizationCaller requester, NewSsoConnection request, CancellationToken cancellationToken)
     {
-        var settings = Settings.From(request.Authority, request.ClientId, request.Scopes, request.EmailClaim, request.NameClaim);
+        var settings = Settings.From(request.Authority, request.ClientId, request.Scopes, request.EmailClaim, request.NameClaim, environment.IsDevelopment());
         if (settings.Refusal is { } invalid)
         {
             return invalid;
@@ -141,7 +142,8 @@ public sealed class SsoConnectionsService(
         }
 
         var settings = Settings.From(change.Authority ?? connection.Authority, change.ClientId ?? connection.ClientId,
-            change.Scopes ?? connection.Scopes.Split(' '), change.EmailClaim ?? connection.EmailClaim, change.NameClaim ?? connection.NameClaim);
+            change.Scopes ?? connection.Scopes.Split(' '), change.EmailClaim ?? connection.EmailClaim, change.NameClaim ?? connection.NameClaim,
+            environment.IsDevelopment());
         if (settings.Refusal is { } invalid)
         {
             return invalid;
@@ -312,13 +314,16 @@ public sealed class SsoConnectionsService(
     /// <summary>The checked protocol settings of a connection.</summary>
     private sealed record Settings(string Authority, string ClientId, string Scopes, string EmailClaim, string NameClaim)
     {
-        public static Outcome<Settings> From(string? authority, string? clientId, IEnumerable<string>? scopes, string? emailClaim, string? nameClaim)
+        // development: http is allowed on this machine (a provider under development); never in production, where it
+        // would let an organization admin make this server probe its own local ports.
+        public static Outcome<Settings> From(string? authority, string? clientId, IEnumerable<string>? scopes, string? emailClaim, string? nameClaim,
+            bool development)
         {
             if (!Uri.TryCreate(authority?.Trim(), UriKind.Absolute, out var issuer) || issuer.Query.Length > 0 || issuer.Fragment.Length > 0
-                || !(issuer.Scheme == Uri.UriSchemeHttps || (issuer.Scheme == Uri.UriSchemeHttp && IsLoopback(issuer))))
+                || !(issuer.Scheme == Uri.UriSchemeHttps || (development && issuer.Scheme == Uri.UriSchemeHttp && IsLoopback(issuer))))
             {
                 return Refusal.Invalid("authority", "The authority is the provider's issuer: an absolute https URL without query or fragment, "
-                    + "such as https://login.microsoftonline.com/<tenant>/v2.0 (http only for a provider on this machine).");
+                    + "such as https://login.microsoftonline.com/<tenant>/v2.0.");
             }
 
             if (string.IsNullOrWhiteSpace(clientId))

@@ -35,6 +35,8 @@ public sealed partial class SsoSignIn(
 {
     public const string AuthenticationMethod = "sso";
 
+    private static readonly TimeSpan IdTokenClockSkew = TimeSpan.FromMinutes(5);
+
     /// <summary>The enabled connection of the organization that verified the e-mail's domain, if any.</summary>
     public async Task<UsableConnection?> ForEmailAsync(string email, CancellationToken cancellationToken)
     {
@@ -89,6 +91,14 @@ public sealed partial class SsoSignIn(
         if (!Guid.TryParse(upstream.GetClaim(Claims.Private.RegistrationId), out var connectionId))
         {
             return Refused("The sign-in did not come from a known SSO connection.");
+        }
+
+        // OpenIddict's client does not check the lifetime of an ID token it got from the token endpoint; OIDC Core §3.1.3.7 asks for it.
+        var expires = upstream.GetExpirationDate()
+            ?? (long.TryParse(upstream.GetClaim(Claims.ExpiresAt), System.Globalization.CultureInfo.InvariantCulture, out var exp) ? DateTimeOffset.FromUnixTimeSeconds(exp) : null);
+        if (expires is { } expiry && expiry.Add(IdTokenClockSkew) < time.GetUtcNow())
+        {
+            return Refused("The identity provider's answer has expired. Try again from the sign-in page.");
         }
 
         var subject = upstream.GetClaim(Claims.Subject);

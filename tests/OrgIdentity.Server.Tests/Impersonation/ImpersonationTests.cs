@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Tests.Infrastructure;
 
 namespace OrgIdentity.Server.Tests.Impersonation;
@@ -9,6 +12,92 @@ namespace OrgIdentity.Server.Tests.Impersonation;
 public abstract class ImpersonationTests(OrgIdentityApp app) : ServerTests(app)
 {
     private const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+    [Fact]
+    public async Task The_admins_signed_in_browser_becomes_the_members_session_with_a_banner_changes_nothing_of_theirs_and_stop_ends_it()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Browser Acting Co");
+        var member = await App.SignUpAsync("Bea Member");
+        await App.AddMemberAsync(orgId, member, "member");
+        var memberId = await App.UserIdAsync(member);
+        using var api = await App.ApiAsync(admin, organization: orgId.ToString());
+        var started = await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/impersonations", new { userId = memberId, reason = "Ticket 815: the profile page" });
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        var view = await started.Content.ReadFromJsonAsync<JsonElement>();
+        var id = view.GetProperty("id").GetString()!;
+        var sessionUrl = new Uri(view.GetProperty("sessionUrl").GetString()!);
+        Assert.Equal($"/Account/Impersonate/{id}", sessionUrl.AbsolutePath);
+
+        // Only in the browser of the admin who started it.
+        var other = await App.SignUpAsync("Other person");
+        using (var otherBrowser = await App.SignedInBrowserAsync(other))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await otherBrowser.GetAsync(sessionUrl.PathAndQuery)).StatusCode);
+        }
+
+        using var browser = await App.SignedInBrowserAsync(admin);
+        var confirm = await browser.GetAsync(sessionUrl.PathAndQuery);
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Contains("Ticket 815", await confirm.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var begun = await browser.SubmitAsync(confirm);
+        Assert.Equal(HttpStatusCode.Redirect, begun.StatusCode);
+        var profile = await browser.FollowAsync(begun);
+        var html = await profile.Content.ReadAsStringAsync();
+        Assert.Contains("Stop impersonating", html, StringComparison.Ordinal);
+        Assert.Contains("Bea Member", html, StringComparison.Ordinal);
+        Assert.Contains(member.Email, html, StringComparison.Ordinal);
+
+        // Nothing of the member's changes, no application is signed in to, and the link works once.
+        var change = await browser.SubmitAsync(profile, new Dictionary<string, string> { ["Input.Name"] = "Changed by the admin" });
+        Assert.Equal(HttpStatusCode.Forbidden, change.StatusCode);
+        var authorize = await browser.OpenAsync(Oidc.AuthorizeUrl(TestClients.CodeClient, TestClients.CodeRedirect, "openid", Oidc.Pkce.Create()));
+        Assert.Equal("access_denied", Oidc.CallbackParameters(authorize, TestClients.CodeRedirect)["error"]);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.GetAsync(sessionUrl.PathAndQuery)).StatusCode);
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>();
+            Assert.Equal("Bea Member", (await db.Users.SingleAsync(u => u.Id == memberId)).Name);
+        }
+
+        // The banner's button ends the impersonation and its session.
+        var stopped = await browser.SubmitAsync(profile, action: "StopImpersonating");
+        Assert.Equal(HttpStatusCode.Redirect, stopped.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/Account/Profile")).StatusCode);
+        var events = (await App.AuditEventsAsync(orgId)).Where(e => e.Action.StartsWith("impersonation.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["impersonation.started", "impersonation.used", "impersonation.stopped"], events.Select(e => e.Action));
+        Assert.Contains("browser", events[1].Details, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_browser_impersonation_ends_when_stopped_through_the_api_or_at_its_expiry()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Ending Co");
+        var member = await App.SignUpAsync("Eve Member");
+        await App.AddMemberAsync(orgId, member, "member");
+        var memberId = await App.UserIdAsync(member);
+        using var api = await App.ApiAsync(admin, organization: orgId.ToString());
+        using var browser = await App.SignedInBrowserAsync(admin);
+
+        async Task<string> StartInBrowserAsync()
+        {
+            var view = await (await api.Http.PostAsJsonAsync($"/api/v1/orgs/{orgId}/impersonations", new { userId = memberId, reason = "Checking" }))
+                .Content.ReadFromJsonAsync<JsonElement>();
+            var url = new Uri(view.GetProperty("sessionUrl").GetString()!).PathAndQuery;
+            Assert.Equal(HttpStatusCode.Redirect, (await browser.SubmitAsync(await browser.GetAsync(url))).StatusCode);
+            Assert.Contains("Stop impersonating", await (await browser.GetAsync("/Account/Profile")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            return view.GetProperty("id").GetString()!;
+        }
+
+        var first = await StartInBrowserAsync();
+        Assert.Equal(HttpStatusCode.NoContent, (await api.Http.DeleteAsync($"/api/v1/orgs/{orgId}/impersonations/{first}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/Account/Profile")).StatusCode);
+
+        // Signed out by the stop; the admin signs in again as themselves.
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.SignInAsync(admin.Email, admin.Password)).StatusCode);
+        await StartInBrowserAsync();
+        App.Time.Advance(TimeSpan.FromMinutes(16));
+        Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/Account/Profile")).StatusCode);
+    }
 
     [Fact]
     public async Task An_admin_acts_as_a_member_with_an_act_claim_for_at_most_fifteen_minutes_and_can_stop()

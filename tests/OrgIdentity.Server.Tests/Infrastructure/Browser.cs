@@ -33,9 +33,10 @@ public sealed partial class Browser(HttpClient http) : IDisposable
     public async Task<HttpResponseMessage> SubmitAsync(HttpResponseMessage page, IDictionary<string, string>? fields = null, string? button = null, string? action = null)
     {
         var html = await page.Content.ReadAsStringAsync();
-        // The page's own forms are in <main>; the header holds the sign-out form.
+        // The page's own forms are in <main>; the header holds the sign-out form (and the impersonation banner its
+        // stop button): those are reached by naming their action.
         var main = html.IndexOf("<main", StringComparison.Ordinal);
-        html = main >= 0 ? html[main..] : html;
+        html = main >= 0 && action is null ? html[main..] : html;
         var form = FormPattern().Matches(html).FirstOrDefault(f => action is null || f.Groups["attributes"].Value.Contains(action, StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"No form on {page.RequestMessage?.RequestUri}: {html}");
 

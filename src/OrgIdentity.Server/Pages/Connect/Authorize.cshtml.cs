@@ -82,6 +82,12 @@ public sealed class AuthorizeModel(
             return Challenge(new AuthenticationProperties { RedirectUri = returnUrl }, IdentityConstants.ApplicationScheme);
         }
 
+        // An impersonation's browser session is for the login UI and the console (pages of this server), never for an application.
+        if (Impersonation.ImpersonationService.IsImpersonating(User))
+        {
+            return Reject(Errors.AccessDenied, "While impersonating, no application can be signed in to.");
+        }
+
         // DESIGN.md §3: the organization named (id or slug), the only one, or the user's pick; none for a user in no organization.
         var memberOf = await memberships.ActiveMembershipsAsync(user.Id, HttpContext.RequestAborted);
         var named = NamedOrganization(request);

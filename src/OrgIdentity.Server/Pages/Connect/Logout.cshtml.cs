@@ -4,7 +4,9 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using OpenIddict.Server.AspNetCore;
+using OpenIddict.Abstractions;
 using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Impersonation;
 using OrgIdentity.Server.Sso;
 
 namespace OrgIdentity.Server.Pages.Connect;
@@ -13,7 +15,7 @@ namespace OrgIdentity.Server.Pages.Connect;
 /// RP-initiated logout (OIDC RP-Initiated Logout 1.0). A signed-in user confirms, so a third-party page
 /// cannot sign them out silently; OpenIddict then returns to the registered post_logout_redirect_uri.
 /// </summary>
-public sealed class LogoutModel(SignInManager<User> signIn, ILogger<LogoutModel> logger) : PageModel
+public sealed class LogoutModel(SignInManager<User> signIn, ImpersonationService impersonations, ILogger<LogoutModel> logger) : PageModel
 {
     public async Task<IActionResult> OnGetAsync() =>
         User.Identity?.IsAuthenticated == true ? Page() : await SignOutAsync();
@@ -23,6 +25,12 @@ public sealed class LogoutModel(SignInManager<User> signIn, ILogger<LogoutModel>
     private async Task<IActionResult> SignOutAsync()
     {
         var connection = await SsoSignIn.SessionConnectionAsync(HttpContext);
+        if (Guid.TryParse(User.GetClaim(ImpersonationService.Claim), out var impersonation))
+        {
+            // Signing out of an impersonation's session ends the impersonation.
+            await impersonations.EndAsync(impersonation, HttpContext.Connection.RemoteIpAddress?.ToString(), HttpContext.RequestAborted);
+        }
+
         await signIn.SignOutAsync();
         if (connection is { } id)
         {
