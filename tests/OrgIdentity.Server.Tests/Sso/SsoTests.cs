@@ -348,7 +348,10 @@ public abstract class SsoTests(OrgIdentityApp app, UpstreamProvider upstream) : 
         Assert.Equal("https://localhost/sso/signed-out", back.Headers.Location!.GetLeftPart(UriPartial.Path));
 
         // Back here: the end-session request resumes, now signed out, and answers the application.
-        var done = await browser.FollowAsync(await browser.Http.GetAsync(back.Headers.Location.PathAndQuery));
+        var resumed = await browser.Http.GetAsync(back.Headers.Location.PathAndQuery);
+        Assert.StartsWith("/connect/logout?", resumed.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.DoesNotContain("RequestVerificationToken", resumed.Headers.Location.OriginalString, StringComparison.Ordinal);
+        var done = await browser.FollowAsync(resumed);
         Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
         Assert.StartsWith(TestClients.CodePostLogout + "?state=bye", done.Headers.Location!.AbsoluteUri, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/Account/Profile")).StatusCode);

@@ -37,7 +37,9 @@ public sealed class LogoutModel(SignInManager<User> signIn, ImpersonationService
             // The provider's session ends too; it sends the browser back here (now signed out) with the same request,
             // and this page then answers the application.
             var request = HttpContext.GetOpenIddictServerRequest();
-            var again = QueryString.Create(request?.GetParameters().Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)) ?? []);
+            // Only the end-session parameters: not the confirmation form's antiforgery token or button.
+            var again = QueryString.Create(request?.GetParameters().Where(p => !p.Key.StartsWith("__", StringComparison.Ordinal) && !p.Key.StartsWith("submit", StringComparison.Ordinal))
+                .Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)) ?? []);
             if (await SsoSignIn.SignOutUpstreamAsync(HttpContext, id, Request.PathBase + Request.Path + again, logger))
             {
                 return new EmptyResult();
