@@ -74,7 +74,7 @@ public sealed class SsoClientService(IServiceProvider provider, IServiceScopeFac
         registration.ResponseTypes.Add(ResponseTypes.Code);
 
         // What OpenIddict does at start for declared registrations, and only for them (OpenIddictClientConfiguration).
-        registration.ConfigurationEndpoint = new Uri(new Uri(connection.Authority.TrimEnd('/') + "/"), ".well-known/openid-configuration");
+        registration.ConfigurationEndpoint = connection.DiscoveryUri;
         registration.ConfigurationManager = new Microsoft.IdentityModel.Protocols.ConfigurationManager<OpenIddictConfiguration>(
             registration.ConfigurationEndpoint.AbsoluteUri, new OpenIddictClientRetriever(this, registration))
         {

@@ -17,8 +17,11 @@ public sealed class SsoConnection
 
     public required string Name { get; set; }
 
-    /// <summary>The upstream issuer; its discovery document is at <c>.well-known/openid-configuration</c> under it.</summary>
+    /// <summary>The upstream issuer; its discovery document is at <see cref="DiscoveryUri"/>.</summary>
     public required string Authority { get; set; }
+
+    /// <summary><c>.well-known/openid-configuration</c> under the issuer's path (OIDC Discovery §4), with or without a trailing slash.</summary>
+    public Uri DiscoveryUri => new(new Uri(Authority.TrimEnd('/') + "/"), ".well-known/openid-configuration");
 
     public required string ClientId { get; set; }
 

@@ -208,7 +208,7 @@ public sealed class SsoConnectionsService(
             return NoSuchConnection();
         }
 
-        var discovery = new Uri(new Uri(connection.Authority.TrimEnd('/') + "/"), ".well-known/openid-configuration");
+        var discovery = connection.DiscoveryUri;
         JsonElement document;
         try
         {
@@ -331,7 +331,7 @@ public sealed class SsoConnectionsService(
                 return Refusal.Invalid("clientId", "The client id the provider gave this application is required.");
             }
 
-            var scopeList = (scopes ?? ["openid", "profile", "email"]).SelectMany(s => s.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
+            var scopeList = (scopes ?? ["openid", "profile", "email"]).SelectMany(s => (s ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToList();
             if (scopeList.Any(s => s.Any(char.IsControl) || s.Contains('"') || s.Contains('\\')))
             {
                 return Refusal.Invalid("scopes", "A scope is a word without quotes, backslashes or control characters.");

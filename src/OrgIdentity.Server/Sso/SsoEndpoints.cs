@@ -17,7 +17,12 @@ internal static class SsoEndpoints
         builder.Services.AddScoped<SsoConnectionsService>();
         builder.Services.AddScoped<SsoSignIn>();
         builder.Services.AddSingleton<OpenIddictClientService, SsoClientService>();
-        builder.Services.AddHttpClient(SsoConnectionsService.TestClient, client => client.Timeout = TimeSpan.FromSeconds(10));
+        // "Test connection" reads a discovery document of a few KiB: a slow or huge answer is a problem to report, not to wait for.
+        builder.Services.AddHttpClient(SsoConnectionsService.TestClient, client =>
+        {
+            client.Timeout = TimeSpan.FromSeconds(10);
+            client.MaxResponseContentBufferSize = 1024 * 1024;
+        });
         return builder;
     }
 

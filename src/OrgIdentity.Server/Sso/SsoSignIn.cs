@@ -8,6 +8,7 @@ using OpenIddict.Client.AspNetCore;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Audit;
 using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Domains;
 using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Organizations;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -29,6 +30,7 @@ public sealed partial class SsoSignIn(
     UserManager<User> users,
     SignInManager<User> signIn,
     AccountsService accounts,
+    DomainsService domains,
     OrganizationJoin join,
     AuditLog audit,
     TimeProvider time)
@@ -108,6 +110,12 @@ public sealed partial class SsoSignIn(
             return Refused("The identity provider did not say who you are (no subject).");
         }
 
+        if (subject.Length > 255 || issuer.Length > 500)
+        {
+            // The columns of ExternalLogin; OIDC Core §2 bounds sub at 255 ASCII characters.
+            return Refused("The identity provider's subject or issuer is too long to be recorded.");
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = await db.SsoConnections.Include(c => c.Organization).SingleOrDefaultAsync(c => c.Id == connectionId, cancellationToken);
         if (connection is null || !connection.Enabled || !connection.Organization.Has(PlanFeature.Sso))
@@ -119,9 +127,7 @@ public sealed partial class SsoSignIn(
         await db.LockOrganizationAsync(organization.Id, cancellationToken);
         var email = NormalizedEmail(upstream.GetClaim(connection.EmailClaim));
         var name = upstream.GetClaim(connection.NameClaim)?.Trim() is { Length: > 0 and <= 200 } given ? given : null;
-        var domain = email is null ? null : DomainOf(email);
-        var domainVerified = domain is not null
-            && await db.OrganizationDomains.AnyAsync(d => d.OrganizationId == organization.Id && d.VerifiedDomain == domain, cancellationToken);
+        var domainVerified = email is not null && await domains.IsVerifiedForAsync(organization.Id, email, cancellationToken);
         var now = time.UtcNowToMicrosecond();
 
         var link = await db.ExternalLogins.Include(l => l.User)
@@ -314,6 +320,7 @@ public sealed partial class SsoSignIn(
             ? trimmed.ToLowerInvariant()
             : null;
 
+    /// <summary>The domain as verified domains are stored (<see cref="DomainsService.Normalize"/>: lowercase, IDN in its xn-- form).</summary>
     private static string? DomainOf(string email) =>
-        email.LastIndexOf('@') is var at and > 0 && at < email.Length - 1 ? email[(at + 1)..].Trim().TrimEnd('.').ToLowerInvariant() : null;
+        email.LastIndexOf('@') is var at and > 0 ? DomainsService.Normalize(email[(at + 1)..]).Value : null;
 }

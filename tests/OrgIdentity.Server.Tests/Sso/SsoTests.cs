@@ -291,6 +291,11 @@ public abstract class SsoTests(OrgIdentityApp app, UpstreamProvider upstream) : 
         var bad = await sso.AdminApi.Http.PostAsJsonAsync(url, new { name = "Bad", authority = "ftp://idp.example", clientId = "x" });
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("authority", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var nullScope = await sso.AdminApi.Http.PostAsJsonAsync(url, new { name = "Null scope", authority = upstream.Issuer, clientId = "x", scopes = new[] { "email", null } });
+        Assert.Equal(HttpStatusCode.Created, nullScope.StatusCode);
+        var nullScopeView = await nullScope.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(["openid", "email"], nullScopeView.GetProperty("scopes").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(HttpStatusCode.NoContent, (await sso.AdminApi.Http.DeleteAsync($"{url}/{nullScopeView.GetProperty("id").GetGuid()}")).StatusCode);
 
         // A second replica on the same database: a connection change made on the first applies there at the next sign-in.
         await using var replica = App.Replica();
