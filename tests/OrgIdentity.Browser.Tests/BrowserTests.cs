@@ -73,6 +73,43 @@ public abstract partial class BrowserTests(BrowserApp app) : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Saves a full-page screenshot of the screen the browser shows as <c>artifacts/screenshots/{name}.png</c> at the
+    /// repository's root (a test artifact CI keeps; the directory is ignored by git), at desktop width and, with
+    /// <paramref name="phone"/>, also at a phone's width as <c>{name}-phone.png</c>.
+    /// </summary>
+    protected async Task ScreenshotAsync(string name, bool phone = false)
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        await Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+        if (phone)
+        {
+            var size = Page.ViewportSize;
+            await Page.SetViewportSizeAsync(390, 844);
+            await Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + "-phone.png"), FullPage = true });
+            if (size is not null)
+            {
+                await Page.SetViewportSizeAsync(size.Width, size.Height);
+            }
+        }
+    }
+
+    /// <summary><c>artifacts/screenshots</c> under the repository's root (found from the test assembly's folder).</summary>
+    public static string ScreenshotDirectory { get; } = FindScreenshotDirectory();
+
+    private static string FindScreenshotDirectory()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "README.md")) && Directory.Exists(Path.Combine(directory.FullName, "tests")))
+            {
+                return Path.Combine(directory.FullName, "artifacts", "screenshots");
+            }
+        }
+
+        return Path.Combine(AppContext.BaseDirectory, "screenshots");
+    }
+
     /// <summary>Signs in on the login page the browser is on.</summary>
     protected async Task SignInAsync(string email, string password)
     {

@@ -32,6 +32,8 @@ public sealed class ConsoleTests(BrowserApp app) : BrowserTests(app), IClassFixt
         await Expect(Page.Locator("main h1")).ToHaveTextAsync("Members");
         await Expect(Page.Locator("table.members tbody tr")).ToHaveCountAsync(1);
         await Expect(Page.Locator("table.members")).ToContainTextAsync(BrowserApp.AdminEmail);
+        await Expect(Page.Locator("nav.tabs a[aria-current=page]")).ToHaveTextAsync("Members");
+        await ScreenshotAsync("console-members", phone: true);
 
         await Page.GetByLabel("Search").FillAsync("nobody-by-this-name");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Apply" }).ClickAsync();

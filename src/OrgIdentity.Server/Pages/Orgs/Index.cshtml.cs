@@ -13,8 +13,17 @@ public sealed class IndexModel(MembershipAccess access, UserManager<User> users)
 {
     public IReadOnlyList<MembershipSummary> Organizations { get; private set; } = [];
 
+    /// <summary>The organization picked in the console's switcher (a form without script posts it here).</summary>
+    [BindProperty(SupportsGet = true)]
+    public Guid? OrgId { get; set; }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
+        if (OrgId is { } picked)
+        {
+            return RedirectToPage("/Orgs/Members", new { orgId = picked });
+        }
+
         if (!Guid.TryParse(users.GetUserId(User), out var userId))
         {
             return Challenge();
