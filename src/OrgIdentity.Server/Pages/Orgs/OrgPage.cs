@@ -103,11 +103,19 @@ public abstract class OrgPage(MembershipAccess access, UserManager<User> users, 
 public sealed record ConsoleTab(string Page, string Label, string Permission, PlanFeature? Feature = null)
 {
     /// <summary>
-    /// Every tab, in the order of the navigation. A tab whose page does not exist yet is not listed: screens come with
-    /// their feature, they are never stubbed.
+    /// Every tab, in the order of the navigation, each needing what its API routes need. A tab of a feature outside the
+    /// organization's plan is left out (and its page answers 404), never stubbed.
     /// </summary>
     public static readonly IReadOnlyList<ConsoleTab> All =
     [
         new("/Orgs/Members", "Members", "members:view"),
+        new("/Orgs/Invitations", "Invitations", "members:view", PlanFeature.Invitations),
+        new("/Orgs/Roles", "Roles", "roles:view"),
+        new("/Orgs/Units", "Units", "units:view", PlanFeature.Units),
+        new("/Orgs/ServiceAccounts", "Service accounts", "access-tokens:view"),
+        new("/Orgs/DirectorySync", "Directory sync", "organization-settings:edit", PlanFeature.Scim),
+        new("/Orgs/SsoDomains", "SSO and domains", "organization-settings:view"),
+        new("/Orgs/Audit", "Audit log", "audit-log:view"),
+        new("/Orgs/Settings", "Settings", "organization-settings:view"),
     ];
 }
