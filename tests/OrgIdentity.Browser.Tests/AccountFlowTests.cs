@@ -34,6 +34,7 @@ public sealed class AccountFlowTests(BrowserApp app) : BrowserTests(app), IClass
         await SignInAsync(BrowserApp.AdminEmail, BrowserApp.AdminPassword);
 
         await Expect(Page.Locator("main h1")).ToHaveTextAsync($"Allow {BrowserApp.CodeClientName} to use your account?");
+        await ScreenshotAsync("login-consent", phone: true);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
 
         await Page.WaitForURLAsync(url => url.StartsWith(App.CodeRedirect + "?", StringComparison.Ordinal));
@@ -70,12 +71,14 @@ public sealed class AccountFlowTests(BrowserApp app) : BrowserTests(app), IClass
         await Expect(Page.GetByLabel(new Regex("user\\s*-?name", RegexOptions.IgnoreCase))).ToHaveCountAsync(0);
         await Expect(Page.Locator("input[name*='username' i]")).ToHaveCountAsync(0);
 
+        await ScreenshotAsync("signup");
         var email = $"user-{Guid.NewGuid():N}@example.com";
         await Page.GetByLabel("Your name", new() { Exact = true }).FillAsync("Ada Browser");
         await Page.GetByLabel("E-mail", new() { Exact = true }).FillAsync(email);
         await Page.GetByLabel("Password", new() { Exact = true }).FillAsync("correct-horse-battery");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Create account" }).ClickAsync();
         await Expect(Page.Locator("main h1")).ToHaveTextAsync("Check your e-mail");
+        await ScreenshotAsync("signup-check-email");
 
         var link = await WaitForMailLinkAsync(email, "/Account/ConfirmEmail");
         Assert.StartsWith(App.Address.ToString(), link, StringComparison.Ordinal);
@@ -106,11 +109,13 @@ public sealed class AccountFlowTests(BrowserApp app) : BrowserTests(app), IClass
         await Page.GotoAsync(verificationUri);
         await SignInAsync(BrowserApp.AdminEmail, BrowserApp.AdminPassword);
         await Expect(Page.Locator("main h1")).ToHaveTextAsync("Connect a device");
+        await ScreenshotAsync("device-code");
         await Page.GetByLabel("Code", new() { Exact = true }).FillAsync(userCode);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
 
         await Expect(Page.Locator("main h1")).ToHaveTextAsync($"Allow {BrowserApp.DeviceClientName} on your device?");
         await Expect(Page.Locator("main")).ToContainTextAsync(userCode);
+        await ScreenshotAsync("device-consent");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
         await Expect(Page.Locator("main h1")).ToHaveTextAsync("Your device is connected");
         AssertNoConsoleErrors();

@@ -217,6 +217,28 @@ public sealed partial class AccountsService(
         await RevokeEverythingAsync(user, cancellationToken);
     }
 
+    /// <summary>
+    /// "Sign out of all sessions": a new security stamp ends every browser session (the current one at once, the others at
+    /// their next check, within a minute) and every token and authorization of the user is revoked. One transaction,
+    /// audit event included.
+    /// </summary>
+    public async Task SignOutEverywhereAsync(User user, AuditActor actor, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        audit.Record(actor, null, "user.signed_out_everywhere", "user", user.Id.ToString(), null);
+        var updated = await users.UpdateSecurityStampAsync(user);
+        if (!updated.Succeeded)
+        {
+            audit.DiscardPending();
+            throw new InvalidOperationException($"The sessions could not be ended: {string.Join("; ", updated.Errors.Select(e => e.Description))}");
+        }
+
+        await db.SyncAsync(user, cancellationToken);
+        await RevokeEverythingAsync(user, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Log.SignedOutEverywhere(logger, user.Id);
+    }
+
     /// <summary>Re-enables inside the caller's transaction (SCIM <c>active: true</c> for a managed user); its old tokens stay revoked.</summary>
     internal async Task EnableInTransactionAsync(User user, AuditActor actor, CancellationToken cancellationToken)
     {
@@ -355,6 +377,9 @@ public sealed partial class AccountsService(
 
         [LoggerMessage(2004, LogLevel.Information, "User {UserId} deleted")]
         public static partial void Deleted(ILogger logger, Guid userId);
+
+        [LoggerMessage(2005, LogLevel.Information, "User {UserId} signed out of every session; tokens revoked")]
+        public static partial void SignedOutEverywhere(ILogger logger, Guid userId);
     }
 }
 

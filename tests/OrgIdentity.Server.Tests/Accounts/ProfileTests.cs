@@ -117,6 +117,40 @@ public abstract class ProfileTests(OrgIdentityApp app) : ServerTests(app)
         Assert.Equal("King", id.GetClaim("family_name").Value);
         Assert.Equal("Analytical Engines Ltd", id.GetClaim("company").Value);
     }
+
+    [Fact]
+    public async Task The_page_lists_the_memberships_and_signing_out_of_all_sessions_ends_every_session_and_token()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Profile Memberships Co");
+        var tokens = await App.TokensAsync(admin, "openid profile email offline_access");
+        using var here = await App.SignedInBrowserAsync(admin);
+        using var elsewhere = await App.SignedInBrowserAsync(admin);
+        var page = await here.GetAsync("/Account/Profile");
+        var html = await page.HtmlAsync();
+        Assert.Contains("Profile Memberships Co", html, StringComparison.Ordinal);
+        Assert.Contains($"/Orgs/{orgId}/Members", html, StringComparison.Ordinal);
+
+        // Without the antiforgery token nothing happens.
+        var forged = await here.Http.PostAsync("/Account/Profile?handler=SignOutEverywhere", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await elsewhere.GetAsync("/Account/Profile")).StatusCode);
+
+        var signedOut = await here.SubmitAsync(page, action: "handler=SignOutEverywhere");
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.Equal("/Account/SignedOut?everywhere=true", signedOut.Headers.Location!.OriginalString);
+        Assert.Contains("signed out of every session", await (await here.FollowAsync(signedOut)).HtmlAsync(), StringComparison.Ordinal);
+
+        // This browser at once; any other at its next security-stamp check (a minute); the applications' tokens at once.
+        Assert.Equal("/Account/Login", AccountPages.RedirectPath(await here.GetAsync("/Account/Profile")));
+        App.Time.Advance(TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(1));
+        Assert.Equal("/Account/Login", AccountPages.RedirectPath(await elsewhere.GetAsync("/Account/Profile")));
+        using var api = App.CreateBrowser();
+        Assert.Equal("invalid_grant", (await Oidc.RefreshAsync(api.Http, tokens.RefreshToken!, TestClients.CodeClient, TestClients.CodeSecret)).Error);
+        var userId = (await App.UserIdAsync(admin)).ToString();
+        Assert.Contains(await App.AuditEventsAsync(null), e => e.Action == "user.signed_out_everywhere" && e.TargetId == userId);
+        // The account itself still works.
+        Assert.True(await App.CanSignInAsync(admin.Email, admin.Password));
+    }
 }
 
 public sealed class ProfileTestsOnSqlite(SqliteApp app) : ProfileTests(app), IClassFixture<SqliteApp>;

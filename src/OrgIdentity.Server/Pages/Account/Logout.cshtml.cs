@@ -23,11 +23,11 @@ public sealed class LogoutModel(SignInManager<User> signIn, ImpersonationService
         }
 
         await signIn.SignOutAsync();
-        if (connection is { } id && await SsoSignIn.SignOutUpstreamAsync(HttpContext, id, "/", logger))
+        if (connection is { } id && await SsoSignIn.SignOutUpstreamAsync(HttpContext, id, "/Account/SignedOut", logger))
         {
             return new EmptyResult();
         }
 
-        return RedirectToPage("/Index");
+        return RedirectToPage("/Account/SignedOut");
     }
 }
