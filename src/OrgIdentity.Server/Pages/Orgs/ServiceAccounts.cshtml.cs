@@ -91,6 +91,7 @@ public sealed class ServiceAccountsModel(
         {
             ShowOnce(outcome.Value!);
             Name = null;
+            Role = BuiltInRoles.Member;
             CustomRoles = [];
             UnitIds = [];
             ExpiresOn = null;
