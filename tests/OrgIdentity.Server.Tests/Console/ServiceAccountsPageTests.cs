@@ -28,7 +28,7 @@ public abstract partial class ServiceAccountsPageTests(OrgIdentityApp app) : Ser
         Assert.StartsWith(ServiceAccountDirectory.SecretPrefix, secret, StringComparison.Ordinal);
         var account = Assert.Single(await AccountsAsync(orgId));
         Assert.Equal(("Billing sync", "viewer"), (account.Name, account.BaseRole));
-        Assert.Contains($"<code id=\"client-id\" class=\"secret\" aria-labelledby=\"client-id-label\">{account.ClientId}</code>", html, StringComparison.Ordinal);
+        Assert.Contains($"<code id=\"client-id\" class=\"secret\">{account.ClientId}</code>", html, StringComparison.Ordinal);
 
         // The secret gets a token at /connect/token.
         using (var http = App.CreateBrowser())

@@ -172,11 +172,12 @@ public sealed class ServiceAccountsModel(
             RoleChoices = [.. (await roles.ListAsync(Caller, cancellationToken)).Where(r => !r.BuiltIn)];
         }
 
-        if (Organization.Has(PlanFeature.Units) && Caller.Has("units:view"))
+        // Also names the units accounts are limited to, so not only for units:view.
+        if (Organization.Has(PlanFeature.Units))
         {
             UnitChoices = await units.ListAsync(Caller, cancellationToken);
         }
     }
 
-    public string UnitName(Guid id) => UnitChoices.FirstOrDefault(u => u.Id == id)?.Name ?? "a deleted unit";
+    public string UnitName(Guid id) => UnitChoices.FirstOrDefault(u => u.Id == id)?.Name ?? "a unit since deleted";
 }
