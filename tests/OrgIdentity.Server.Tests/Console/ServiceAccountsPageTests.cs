@@ -79,6 +79,7 @@ public abstract partial class ServiceAccountsPageTests(OrgIdentityApp app) : Ser
             Assert.Contains("Give the service account a name", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             var badRole = await browser.PostFormAsync(page, $"{page}?handler=Create", ("Name", "Bad role"), ("CustomRoles", "no-such-role"));
             Assert.Equal(HttpStatusCode.BadRequest, badRole.StatusCode);
+            Assert.Contains("This organization has no role &#x27;no-such-role&#x27;.", await badRole.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Empty(await AccountsAsync(orgId));
 
             Assert.Equal(HttpStatusCode.BadRequest, (await browser.PostWithoutTokenAsync($"{page}?handler=Create", ("Name", "Forged"))).StatusCode);
