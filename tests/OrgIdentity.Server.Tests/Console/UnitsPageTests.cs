@@ -40,7 +40,8 @@ public abstract class UnitsPageTests(OrgIdentityApp app) : ServerTests(app)
         Assert.Equal("Acme Boots", Assert.Single(await UnitsAsync(orgId)).Name);
         Assert.Contains(await App.AuditEventsAsync(orgId), e => e.Action == "unit.renamed");
 
-        await browser.FollowedHtmlAsync(await browser.PostFormAsync(units, $"{units}?handler=Delete", ("unitId", unit.Id.ToString())));
+        Assert.Contains("The unit was deleted.", await browser.FollowedHtmlAsync(await browser.PostFormAsync(units, $"{units}?handler=Delete", ("unitId", unit.Id.ToString()))),
+            StringComparison.Ordinal);
         Assert.Empty(await UnitsAsync(orgId));
 
         // Without the antiforgery token: 400, nothing added.

@@ -64,6 +64,6 @@ public sealed class UnitsModel(MembershipAccess access, UserManager<User> users,
             return refused;
         }
 
-        return await units.DeleteAsync(Caller, unitId, cancellationToken) is { } refusal ? Refused(refusal) : Done("Deleted.");
+        return await units.DeleteAsync(Caller, unitId, cancellationToken) is { } refusal ? Refused(refusal) : Done("The unit was deleted.");
     }
 }
