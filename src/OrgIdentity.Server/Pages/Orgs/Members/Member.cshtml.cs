@@ -84,7 +84,7 @@ public sealed class MemberModel(MembershipAccess access, UserManager<User> users
         var withUnits = Organization.Has(PlanFeature.Units);
         var change = new MemberChange(string.IsNullOrEmpty(form.Role) ? null : form.Role, form.Roles, null,
             withUnits ? form.Units.Count > 0 : null, withUnits ? form.Units : null);
-        return Answer(await members.UpdateAsync(Caller, UserId, change, cancellationToken), "The member's access was saved.");
+        return await AnswerAsync(await members.UpdateAsync(Caller, UserId, change, cancellationToken), "The role and access were saved.", cancellationToken);
     }
 
     /// <summary>The permissions toggle: suspends or reactivates the membership (<c>PATCH</c> with <c>status</c>).</summary>
@@ -96,7 +96,7 @@ public sealed class MemberModel(MembershipAccess access, UserManager<User> users
         }
 
         var updated = await members.UpdateAsync(Caller, UserId, new MemberChange(null, null, status), cancellationToken);
-        return Answer(updated, updated.Value?.Status == "suspended" ? "The membership is suspended." : "The membership is active again.");
+        return await AnswerAsync(updated, updated.Value?.Status == "suspended" ? "The membership is suspended." : "The membership is active again.", cancellationToken);
     }
 
     public async Task<IActionResult> OnPostPasswordResetAsync(CancellationToken cancellationToken)
@@ -107,7 +107,7 @@ public sealed class MemberModel(MembershipAccess access, UserManager<User> users
         }
 
         return await accounts.SendPasswordResetAsync(Caller, UserId, cancellationToken) is { } refusal
-            ? Refused(refusal, Route)
+            ? await BackAsync(refusal, cancellationToken)
             : Done("A password reset e-mail was sent.", Route);
     }
 
@@ -120,7 +120,7 @@ public sealed class MemberModel(MembershipAccess access, UserManager<User> users
         }
 
         var started = await impersonations.StartAsync(Caller, User, new NewImpersonation(UserId, reason), cancellationToken);
-        return started.Refusal is { } refusal ? Refused(refusal, Route) : Redirect(started.Value!.SessionUrl!);
+        return started.Refusal is { } refusal ? await BackAsync(refusal, cancellationToken) : Redirect(started.Value!.SessionUrl!);
     }
 
     /// <summary>Removes the membership (the account stays), then back to the list; leaving oneself goes to the organization list.</summary>
@@ -134,7 +134,7 @@ public sealed class MemberModel(MembershipAccess access, UserManager<User> users
         var name = (await members.GetAsync(Caller, UserId, cancellationToken)).Value?.DisplayName ?? "The member";
         if (await members.RemoveAsync(Caller, UserId, cancellationToken) is { } refusal)
         {
-            return Refused(refusal, Route);
+            return await BackAsync(refusal, cancellationToken);
         }
 
         Flash = UserId == Caller.UserId ? $"You left {OrganizationName}." : $"{name} was removed from {OrganizationName}.";
@@ -143,8 +143,17 @@ public sealed class MemberModel(MembershipAccess access, UserManager<User> users
 
     private object Route => new { orgId = OrgId, userId = UserId };
 
-    private IActionResult Answer(Outcome<MemberView> outcome, string message) =>
-        outcome.Refusal is { } refusal ? Refused(refusal, Route) : Done(message, Route);
+    private async Task<IActionResult> AnswerAsync(Outcome<MemberView> outcome, string message, CancellationToken cancellationToken) =>
+        outcome.Refusal is { } refusal ? await BackAsync(refusal, cancellationToken) : Done(message, Route);
+
+    /// <summary>
+    /// Back to the member page with the refusal's reason; a member this organization does not have (another's id) is the
+    /// page's own 404, as its GET answers.
+    /// </summary>
+    private async Task<IActionResult> BackAsync(Refusal refusal, CancellationToken cancellationToken) =>
+        refusal.Status == StatusCodes.Status404NotFound && (await members.GetAsync(Caller, UserId, cancellationToken)).Refusal is not null
+            ? NotFound()
+            : Refused(refusal, Route);
 
     public string When(DateTime? at) => at is { } value ? value.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + " UTC" : "never";
 }
