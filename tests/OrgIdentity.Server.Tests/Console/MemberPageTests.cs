@@ -24,6 +24,11 @@ public abstract class MemberPageTests(OrgIdentityApp app) : ServerTests(app)
         using var browser = await App.SignedInBrowserAsync(admin);
 
         var url = $"/Orgs/{orgId}/Members/{amyId}";
+        // The Members tab links each name to the member page, and shows the units column.
+        var list = (await browser.PageAsync($"/Orgs/{orgId}/Members")).Html;
+        Assert.Contains($"href=\"{url}\">Amy Adams</a>", list, StringComparison.Ordinal);
+        Assert.Contains("<th>Units</th>", list, StringComparison.Ordinal);
+
         var (page, html) = await browser.PageAsync(url);
         Assert.Contains("Amy Adams", html, StringComparison.Ordinal);
         Assert.Contains("Reporter", html, StringComparison.Ordinal);
