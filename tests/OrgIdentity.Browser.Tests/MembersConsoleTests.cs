@@ -29,6 +29,16 @@ public sealed class MembersConsoleTests(BrowserApp app) : BrowserTests(app), ICl
         await Expect(Page.Locator("main h1")).ToHaveTextAsync("Members");
         await Expect(Page.Locator("table.members th").Filter(new() { HasText = "Brands" })).ToHaveCountAsync(1);
 
+        // The Create New User dialog: a blank role is the organization's default, the welcome e-mail is on by default.
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Create New User" }).ClickAsync();
+        var create = Page.Locator("#create-user-dialog");
+        await Expect(create).ToBeVisibleAsync();
+        await Expect(create.GetByLabel("Send a welcome e-mail with a link to choose a password")).ToBeCheckedAsync();
+        await Expect(create.GetByLabel("Role")).ToHaveValueAsync("");
+        await ScreenshotAsync("console-members-create-dialog");
+        await create.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
+        await Expect(create).ToBeHiddenAsync();
+
         await Page.GetByRole(AriaRole.Button, new() { Name = "Invite", Exact = true }).ClickAsync();
         var dialog = Page.Locator("#invite-dialog");
         await Expect(dialog).ToBeVisibleAsync();
