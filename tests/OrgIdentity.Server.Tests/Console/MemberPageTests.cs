@@ -17,7 +17,7 @@ public abstract class MemberPageTests(OrgIdentityApp app) : ServerTests(app)
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Member Page Co");
         await App.CreateRoleAsync(admin, orgId, "reporter", "Reporter", "orders:view");
         var north = await App.CreateUnitAsync(admin, orgId, "North");
-        await App.CreateUnitAsync(admin, orgId, "South");
+        var south = await App.CreateUnitAsync(admin, orgId, "South");
         var amy = await App.SignUpAsync("Amy Adams");
         await App.AddMemberAsync(orgId, amy, "member");
         var amyId = await App.UserIdAsync(amy);
@@ -50,6 +50,13 @@ public abstract class MemberPageTests(OrgIdentityApp app) : ServerTests(app)
         Assert.True(membership.LimitedToUnits);
         Assert.Equal([north], membership.Units.Select(u => u.UnitId).ToArray());
         Assert.Contains(await App.AuditEventsAsync(orgId), e => e.Action == "member.updated" && e.TargetId == amyId.ToString());
+
+        // The Members tab shows her unit, and its unit filter keeps her to North (the admin sees every unit).
+        Assert.Contains("<td>North</td>", (await browser.PageAsync($"/Orgs/{orgId}/Members")).Html, StringComparison.Ordinal);
+        Assert.Contains("Amy Adams", (await browser.PageAsync($"/Orgs/{orgId}/Members?unit={north}")).Html, StringComparison.Ordinal);
+        var inSouth = (await browser.PageAsync($"/Orgs/{orgId}/Members?unit={south}")).Html;
+        Assert.DoesNotContain("Amy Adams", inSouth, StringComparison.Ordinal);
+        Assert.Contains(admin.Email, inSouth, StringComparison.Ordinal);
 
         // Nothing checked: no custom roles, and every unit again.
         (page, _) = await browser.PageAsync(url);
