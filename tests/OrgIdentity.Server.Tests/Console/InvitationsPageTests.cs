@@ -57,6 +57,13 @@ public abstract class InvitationsPageTests(OrgIdentityApp app) : ServerTests(app
         Assert.DoesNotContain(email, filtered, StringComparison.Ordinal);
         Assert.Contains(email, (await browser.PageAsync($"/Orgs/{orgId}/Invitations?status=revoked")).Html, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, (await browser.GetAsync($"/Orgs/{orgId}/Invitations?status=lost")).StatusCode);
+
+        // The Invitations tab has the same Invite dialog, and comes back to itself.
+        (page, _) = await browser.PageAsync($"/Orgs/{orgId}/Invitations");
+        var again = await browser.PostAsync(page, "handler=Invite\"", new Dictionary<string, string> { ["Invite.Email"] = email },
+            expectedPath: $"/Orgs/{orgId}/Invitations");
+        Assert.Contains("Invitation was successfully sent.", again, StringComparison.Ordinal);
+        Assert.Contains(await App.InvitationsAsync(orgId), i => i.Email == email && i.Status == InvitationStatus.Pending && i.BaseRole == "member");
     }
 
     [Fact]
@@ -170,6 +177,7 @@ public abstract class InvitationsPageTests(OrgIdentityApp app) : ServerTests(app
             ("Invitations", "RevokeLink", new()),
             ("Invitations", "CreateLink", new() { ["role"] = "viewer" }),
             ("Members", "Invite", new() { ["Invite.Email"] = NewEmail() }),
+            ("Invitations", "Invite", new() { ["Invite.Email"] = NewEmail() }),
             ("Members", "Create", new() { ["NewUser.GivenName"] = "Sneaky", ["NewUser.Email"] = NewEmail() }),
         })
         {

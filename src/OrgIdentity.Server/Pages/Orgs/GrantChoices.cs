@@ -13,3 +13,6 @@ public sealed record GrantChoices(string Prefix, IReadOnlyList<RoleView> Roles, 
 {
     public string Id(string field, object key) => $"{Prefix}-{field}-{key}".Replace('.', '-');
 }
+
+/// <summary>The Invite dialog (Members and Invitations tabs): the organization, its invitation default role and the grant check boxes.</summary>
+public sealed record InviteDialog(string OrganizationName, string DefaultRole, GrantChoices Grants);

@@ -6,6 +6,8 @@ using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Organizations;
+using OrgIdentity.Server.Roles;
+using OrgIdentity.Server.Units;
 
 namespace OrgIdentity.Server.Pages.Orgs;
 
@@ -17,7 +19,7 @@ namespace OrgIdentity.Server.Pages.Orgs;
 /// </summary>
 [Authorize]
 public sealed class InvitationsModel(MembershipAccess access, UserManager<User> users, OrgIdentityDbContext db, InvitationsService invitations,
-    InviteLinksService links) : OrgPage(access, users, db)
+    InviteLinksService links, CustomRolesService roles, UnitsService units) : OrgPage(access, users, db)
 {
     public const int PageSize = 50;
 
@@ -39,6 +41,9 @@ public sealed class InvitationsModel(MembershipAccess access, UserManager<User> 
     public InviteLinkView? Link { get; private set; }
 
     public bool CanEdit => Caller.Has(MembersService.MembersEdit);
+
+    /// <summary>The Invite dialog's check boxes: the organization's custom roles and (when its plan has them) units.</summary>
+    public GrantChoices InviteGrants { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
@@ -65,9 +70,24 @@ public sealed class InvitationsModel(MembershipAccess access, UserManager<User> 
         {
             // No live link is a 404 from the service: the card then offers to create one.
             Link = (await links.GetAsync(Caller, cancellationToken)).Value;
+            InviteGrants = new GrantChoices("Invite", [.. (await roles.ListAsync(Caller, cancellationToken)).Where(r => !r.BuiltIn)],
+                Organization.Has(PlanFeature.Units) ? await units.ListAsync(Caller, cancellationToken) : null, Organization.UnitsLabel, [], []);
         }
 
         return Page();
+    }
+
+    /// <summary>The Invite dialog, as on the Members tab: <c>POST …/invitations</c>.</summary>
+    public async Task<IActionResult> OnPostInviteAsync(InviteForm invite, CancellationToken cancellationToken)
+    {
+        if (await AuthorizeAsync("members:view", cancellationToken, PlanFeature.Invitations) is { } refused)
+        {
+            return refused;
+        }
+
+        var sent = await invitations.InviteAsync(Caller, new NewInvitation(invite.Email, string.IsNullOrWhiteSpace(invite.Role) ? null : invite.Role,
+            invite.Roles, invite.Units), cancellationToken);
+        return sent.Refusal is { } refusal ? Refused(refusal) : Done(InvitationsService.SentMessage);
     }
 
     public async Task<IActionResult> OnPostResendAsync(Guid invitationId, CancellationToken cancellationToken)
