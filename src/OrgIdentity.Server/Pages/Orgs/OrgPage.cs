@@ -24,6 +24,9 @@ public abstract class OrgPage(MembershipAccess access, UserManager<User> users, 
     /// <summary>Who is acting, with the permissions the services check; set by <see cref="AuthorizeAsync"/>.</summary>
     public OrganizationCaller Caller { get; private set; } = null!;
 
+    /// <summary>The request's database context, for what a page only reads to show (names, counts); rules stay in the services.</summary>
+    protected OrgIdentityDbContext Db => db;
+
     public Organization Organization => Caller.Organization;
     public string OrganizationName => Caller?.Organization.Name ?? "";
     public string OrganizationSlug => Caller?.Organization.Slug ?? "";
