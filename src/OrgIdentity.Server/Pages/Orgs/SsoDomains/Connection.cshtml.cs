@@ -47,7 +47,7 @@ public sealed class ConnectionModel(MembershipAccess access, UserManager<User> u
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostSaveAsync(CancellationToken cancellationToken)
     {
         if (await AuthorizeAsync(DomainsService.SettingsView, cancellationToken, PlanFeature.Sso) is { } refused)
         {
