@@ -93,6 +93,11 @@ public abstract class SsoDomainsPageTests(OrgIdentityApp app, UpstreamProvider u
         Assert.Contains("Upstream IdP is disabled.", disabled, StringComparison.Ordinal);
         Assert.False((await ConnectionAsync(orgId)).Enabled);
 
+        // Testing from the connection's own page reports what would stop a sign-in: here, that it is disabled.
+        var problems = await AfterRedirectAsync(browser, await browser.SubmitAsync(await browser.GetAsync($"/Orgs/{orgId}/SsoDomains/{connection.Id}"), action: "handler=Test"));
+        Assert.Contains("Test found problems", problems, StringComparison.Ordinal);
+        Assert.Contains("The connection is disabled", problems, StringComparison.Ordinal);
+
         // The edit page: the secret field stays empty; saving without one keeps the stored secret.
         var edit = await browser.GetAsync($"/Orgs/{orgId}/SsoDomains/{connection.Id}");
         var editHtml = await edit.Content.ReadAsStringAsync();

@@ -133,7 +133,8 @@ public sealed class SsoDomainsModel(MembershipAccess access, UserManager<User> u
             return Refused(refusal);
         }
 
-        return TestResult(tested.Value!, RedirectToPage(null, new { orgId = OrgId }));
+        (Flash, FlashError) = Describe(tested.Value!);
+        return RedirectToPage(null, new { orgId = OrgId });
     }
 
     public async Task<IActionResult> OnPostDeleteConnectionAsync(Guid id, CancellationToken cancellationToken)
@@ -148,20 +149,10 @@ public sealed class SsoDomainsModel(MembershipAccess access, UserManager<User> u
 
     public string? ErrorFor(string field) => Errors.GetValueOrDefault(field);
 
-    /// <summary>The test's findings as the flash of <paramref name="redirect"/>: a pass names the issuer, a failure lists every problem.</summary>
-    internal IActionResult TestResult(SsoConnectionTest test, IActionResult redirect)
-    {
-        if (test.Ok)
-        {
-            Flash = $"Test passed: the provider {test.Issuer} publishes a usable discovery document (authorization endpoint {test.AuthorizationEndpoint}).";
-        }
-        else
-        {
-            FlashError = "Test found problems: " + string.Join(" ", test.Problems);
-        }
-
-        return redirect;
-    }
+    /// <summary>The test's findings as a flash message: a pass names the issuer, a failure lists every problem.</summary>
+    public static (string? Passed, string? Problems) Describe(SsoConnectionTest test) => test.Ok
+        ? ($"Test passed: the provider {test.Issuer} publishes a usable discovery document (authorization endpoint {test.AuthorizationEndpoint}).", null)
+        : (null, "Test found problems: " + string.Join(" ", test.Problems));
 
     private async Task<IActionResult> RedisplayAsync(string field, Refusal invalid, CancellationToken cancellationToken)
     {

@@ -83,15 +83,7 @@ public sealed class ConnectionModel(MembershipAccess access, UserManager<User> u
             return Refused(refusal, back);
         }
 
-        if (tested.Value!.Ok)
-        {
-            Flash = $"Test passed: the provider {tested.Value.Issuer} publishes a usable discovery document (authorization endpoint {tested.Value.AuthorizationEndpoint}).";
-        }
-        else
-        {
-            FlashError = "Test found problems: " + string.Join(" ", tested.Value.Problems);
-        }
-
+        (Flash, FlashError) = SsoDomainsModel.Describe(tested.Value!);
         return RedirectToPage(null, back);
     }
 
