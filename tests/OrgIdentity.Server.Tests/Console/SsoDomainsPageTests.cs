@@ -48,6 +48,32 @@ public abstract class SsoDomainsPageTests(OrgIdentityApp app, UpstreamProvider u
     }
 
     [Fact]
+    public async Task Only_a_platform_admin_marks_a_domain_verified_without_dns()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Forced Co");
+        var domain = $"f{Guid.NewGuid():N}.example";
+        using (var browser = await App.SignedInBrowserAsync(admin))
+        {
+            var page = await browser.GetAsync($"/Orgs/{orgId}/SsoDomains");
+            await AfterRedirectAsync(browser, await browser.SubmitAsync(page, new Dictionary<string, string> { ["Domain"] = domain }, action: "handler=AddDomain"));
+            var html = await HtmlAsync(browser, $"/Orgs/{orgId}/SsoDomains");
+            Assert.DoesNotContain("Mark verified", html, StringComparison.Ordinal);
+            var id = (await DomainAsync(domain)).Id;
+            var refused = await AfterRedirectAsync(browser, await PostAsync(browser, $"/Orgs/{orgId}/SsoDomains?handler=VerifyDomain&id={id}&force=true"));
+            Assert.Contains("Only a platform admin", refused, StringComparison.Ordinal);
+            Assert.Null((await DomainAsync(domain)).VerifiedAt);
+        }
+
+        using var platform = await App.SignedInBrowserAsync(Infrastructure.Organizations.PlatformAdmin);
+        var adminPage = await platform.GetAsync($"/Orgs/{orgId}/SsoDomains");
+        Assert.Contains("Mark verified", await adminPage.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var forced = await AfterRedirectAsync(platform, await platform.SubmitAsync(adminPage, action: "force=true"));
+        Assert.Contains($"{domain} is verified.", forced, StringComparison.Ordinal);
+        Assert.Contains("by a platform admin", forced, StringComparison.Ordinal);
+        Assert.Equal("forced", (await DomainAsync(domain)).VerifiedBy);
+    }
+
+    [Fact]
     public async Task A_bad_domain_is_refused_next_to_the_field()
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Bad Domain Co");

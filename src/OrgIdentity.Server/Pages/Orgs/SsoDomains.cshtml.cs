@@ -70,14 +70,15 @@ public sealed class SsoDomainsModel(MembershipAccess access, UserManager<User> u
             : Done($"{added.Value!.Domain} was added. Publish its TXT record below, then press Verify.");
     }
 
-    public async Task<IActionResult> OnPostVerifyDomainAsync(Guid id, CancellationToken cancellationToken)
+    /// <summary>Checks the TXT record; <paramref name="force"/> (platform admins only, the service checks) marks the domain verified without DNS.</summary>
+    public async Task<IActionResult> OnPostVerifyDomainAsync(Guid id, bool force, CancellationToken cancellationToken)
     {
         if (await AuthorizeAsync(DomainsService.SettingsView, cancellationToken) is { } refused)
         {
             return refused;
         }
 
-        var verified = await domains.VerifyAsync(Caller, id, false, cancellationToken);
+        var verified = await domains.VerifyAsync(Caller, id, force, cancellationToken);
         return verified.Refusal is { } refusal ? Refused(refusal) : Done($"{verified.Value!.Domain} is verified.");
     }
 
