@@ -58,6 +58,17 @@ public sealed class AdminConsoleTests(BrowserApp app) : BrowserTests(app), IClas
         await Expect(Page.Locator("table.connections tbody tr")).ToHaveCountAsync(1);
         Assert.DoesNotContain("browser-secret-value", await Page.ContentAsync(), StringComparison.Ordinal);
         await ScreenshotAsync("console-sso-domains", phone: true);
+
+        // Its own page edits it; the stored secret is never filled in.
+        await Page.Locator("table.connections").GetByRole(AriaRole.Link, new() { Name = "Edit" }).ClickAsync();
+        await Expect(Page.Locator("main h1")).ToHaveTextAsync("Contoso Entra ID");
+        await Expect(Page.GetByLabel("Client secret")).ToHaveValueAsync("");
+        await Expect(Page.Locator("nav.tabs a[aria-current=page]")).ToHaveTextAsync("SSO and domains");
+        await Page.GetByLabel("Require SSO").CheckAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Save connection" }).ClickAsync();
+        await Expect(Page.Locator(".flash")).ToHaveTextAsync("Contoso Entra ID was saved.");
+        await Expect(Page.GetByLabel("Require SSO")).ToBeCheckedAsync();
+        await ScreenshotAsync("console-sso-connection");
         AssertNoConsoleErrors();
     }
 

@@ -46,7 +46,7 @@ public abstract class PlatformAdminPageTests(OrgIdentityApp app) : ServerTests(a
     [Fact]
     public async Task The_services_refusals_reach_the_page_and_change_nothing()
     {
-        var (admin, orgId) = await App.OrganizationWithAdminAsync("Last Admin Co");
+        var (admin, _) = await App.OrganizationWithAdminAsync("Last Admin Co");
         var adminId = await App.UserIdAsync(admin);
         var platformAdminId = await App.UserIdAsync(Infrastructure.Organizations.PlatformAdmin);
         using var browser = await App.SignedInBrowserAsync(Infrastructure.Organizations.PlatformAdmin);
@@ -60,7 +60,6 @@ public abstract class PlatformAdminPageTests(OrgIdentityApp app) : ServerTests(a
         Assert.False((await UserAsync(platformAdminId))!.IsDisabled);
         Assert.Equal(HttpStatusCode.BadRequest, (await PostWithoutTokenAsync(browser, $"/Admin/Users?handler=Disable&id={adminId}")).StatusCode);
         Assert.False((await UserAsync(adminId))!.IsDisabled);
-        _ = orgId;
     }
 
     [Fact]
