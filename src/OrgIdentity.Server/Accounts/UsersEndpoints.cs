@@ -40,13 +40,14 @@ internal static class UsersEndpoints
             .Services;
 
     /// <summary>Every account, newest first; <c>search</c> matches the start of the e-mail or the name, ignoring case.</summary>
-    public static async Task<IResult> ListAsync(string? search, Guid? cursor, int? limit, OrgIdentityDbContext db, CancellationToken cancellationToken)
-    {
-        if (OrganizationsEndpoints.PageSize(limit) is not { } size)
-        {
-            return OrganizationsEndpoints.BadLimit();
-        }
+    public static async Task<IResult> ListAsync(string? search, Guid? cursor, int? limit, OrgIdentityDbContext db, CancellationToken cancellationToken) =>
+        OrganizationsEndpoints.PageSize(limit) is { } size
+            ? TypedResults.Ok(await PageAsync(db, search, cursor, size, cancellationToken))
+            : OrganizationsEndpoints.BadLimit();
 
+    /// <summary>One page of every account (the list route's and the platform admin console's).</summary>
+    internal static async Task<Page<UserView>> PageAsync(OrgIdentityDbContext db, string? search, Guid? cursor, int size, CancellationToken cancellationToken)
+    {
         var query = db.Users.AsNoTracking();
         if (!string.IsNullOrWhiteSpace(search))
         {
@@ -68,7 +69,7 @@ internal static class UsersEndpoints
         }
 
         var users = await query.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id).Take(size + 1).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new Page<UserView>(users.Take(size).Select(UserView.From).ToList(), total, users.Count > size ? users[size - 1].Id.ToString() : null));
+        return new Page<UserView>(users.Take(size).Select(UserView.From).ToList(), total, users.Count > size ? users[size - 1].Id.ToString() : null);
     }
 
     /// <summary>One account with all its memberships, suspended ones included.</summary>
@@ -91,21 +92,25 @@ internal static class UsersEndpoints
     public static async Task<IResult> DeleteAsync(Guid id, HttpContext context, AccountsService accounts, CancellationToken cancellationToken) =>
         await accounts.DeleteAsync(id, AuditActor.From(context), cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
 
-    public static async Task<IResult> DisableAsync(Guid id, HttpContext context, AccountsService accounts, CancellationToken cancellationToken)
-    {
-        if (CallerId(context) == id)
-        {
-            // A platform admin who disables themselves may leave nobody able to undo it.
-            return Refusal.Conflict("You cannot disable your own account; ask another platform admin.").ToResult();
-        }
-
-        return await accounts.DisableAsync(id, AuditActor.From(context), cancellationToken) ? TypedResults.NoContent() : NoSuchAccount();
-    }
+    public static async Task<IResult> DisableAsync(Guid id, HttpContext context, AccountsService accounts, CancellationToken cancellationToken) =>
+        await DisableAccountAsync(CallerId(context), id, AuditActor.From(context), accounts, cancellationToken) is { } refused ? refused.ToResult() : TypedResults.NoContent();
 
     public static async Task<IResult> EnableAsync(Guid id, HttpContext context, AccountsService accounts) =>
-        await accounts.EnableAsync(id, AuditActor.From(context)) ? TypedResults.NoContent() : NoSuchAccount();
+        await accounts.EnableAsync(id, AuditActor.From(context)) ? TypedResults.NoContent() : NoSuchAccount.ToResult();
 
-    private static IResult NoSuchAccount() => Refusal.NotFound("There is no such account.").ToResult();
+    /// <summary>A platform admin disables an account (the route's and the console's rule): never their own.</summary>
+    internal static async Task<Refusal?> DisableAccountAsync(Guid? callerId, Guid id, AuditActor actor, AccountsService accounts, CancellationToken cancellationToken)
+    {
+        if (callerId == id)
+        {
+            // A platform admin who disables themselves may leave nobody able to undo it.
+            return Refusal.Conflict("You cannot disable your own account; ask another platform admin.");
+        }
+
+        return await accounts.DisableAsync(id, actor, cancellationToken) ? null : NoSuchAccount;
+    }
+
+    internal static readonly Refusal NoSuchAccount = Refusal.NotFound("There is no such account.");
 
     // Only a person's token names a user; a client whose id happens to be a Guid is not one.
     private static Guid? CallerId(HttpContext context) =>

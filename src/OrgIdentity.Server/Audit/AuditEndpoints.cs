@@ -22,25 +22,33 @@ internal static class AuditEndpoints
     }
 
     public static async Task<IResult> ListAsync(string? action, string? actor, string? target, DateTime? from, DateTime? to, string? cursor, int? limit,
-        CurrentOrganizationCaller caller, OrgIdentityDbContext db, CancellationToken cancellationToken)
-    {
-        if (OrganizationsEndpoints.PageSize(limit) is not { } size)
-        {
-            return OrganizationsEndpoints.BadLimit();
-        }
+        CurrentOrganizationCaller caller, OrgIdentityDbContext db, CancellationToken cancellationToken) =>
+        OrganizationsEndpoints.PageSize(limit) is { } size
+            ? (await PageAsync(db, caller.Value.OrganizationId, new AuditFilter(action, actor, target, from, to), cursor, size, cancellationToken)).ToResult(TypedResults.Ok)
+            : OrganizationsEndpoints.BadLimit();
 
+    /// <summary>The log as CSV, newest first, with the list's filters; streamed row by row.</summary>
+    public static IResult Export(string? action, string? actor, string? target, DateTime? from, DateTime? to,
+        CurrentOrganizationCaller caller, OrgIdentityDbContext db, HttpContext context) =>
+        TypedResults.Stream(body => WriteCsvAsync(db, caller.Value.OrganizationId, new AuditFilter(action, actor, target, from, to), body, context.RequestAborted),
+            "text/csv; charset=utf-8", $"audit-{caller.Value.Organization.Slug}.csv");
+
+    /// <summary>One page of the organization's log, newest first (the list route's and the console's).</summary>
+    internal static async Task<Outcome<Page<AuditEventView>>> PageAsync(OrgIdentityDbContext db, Guid organizationId, AuditFilter filter, string? cursor, int size,
+        CancellationToken cancellationToken)
+    {
         (DateTime At, Guid Id)? after = null;
         if (cursor is not null)
         {
             if (ReadCursor(cursor) is not { } position)
             {
-                return Refusal.Invalid("cursor", "The cursor is not one this list gave.").ToResult();
+                return Refusal.Invalid("cursor", "The cursor is not one this list gave.");
             }
 
             after = position;
         }
 
-        var query = Filter(db, caller.Value.OrganizationId, action, actor, target, from, to);
+        var query = Filter(db, organizationId, filter);
         var total = await query.CountAsync(cancellationToken);
         if (after is var (at, id))
         {
@@ -49,27 +57,25 @@ internal static class AuditEndpoints
 
         var events = await query.OrderByDescending(e => e.At).ThenByDescending(e => e.Id).Take(size + 1).ToListAsync(cancellationToken);
         var next = events.Count > size ? WriteCursor(events[size - 1]) : null;
-        return TypedResults.Ok(new Page<AuditEventView>(events.Take(size).Select(AuditEventView.From).ToList(), total, next));
+        return new Page<AuditEventView>(events.Take(size).Select(AuditEventView.From).ToList(), total, next);
     }
 
-    /// <summary>The log as CSV, newest first, with the list's filters; streamed row by row.</summary>
-    public static IResult Export(string? action, string? actor, string? target, DateTime? from, DateTime? to,
-        CurrentOrganizationCaller caller, OrgIdentityDbContext db, HttpContext context) =>
-        TypedResults.Stream(async body =>
-        {
-            await using var csv = new CsvWriter(body);
-            await csv.WriteRowAsync(["at", "actorType", "actorId", "impersonatorId", "action", "targetType", "targetId", "ip", "details"], context.RequestAborted);
-            var events = Filter(db, caller.Value.OrganizationId, action, actor, target, from, to)
-                .OrderByDescending(e => e.At).ThenByDescending(e => e.Id).AsAsyncEnumerable();
-            await foreach (var e in events.WithCancellation(context.RequestAborted))
-            {
-                await csv.WriteRowAsync([CsvWriter.Time(e.At), e.ActorType, e.ActorId, e.ImpersonatorId?.ToString(), e.Action, e.TargetType, e.TargetId, e.Ip, e.Details],
-                    context.RequestAborted);
-            }
-        }, "text/csv; charset=utf-8", $"audit-{caller.Value.Organization.Slug}.csv");
-
-    private static IQueryable<AuditEvent> Filter(OrgIdentityDbContext db, Guid organizationId, string? action, string? actor, string? target, DateTime? from, DateTime? to)
+    /// <summary>Every event of the organization's log that passes <paramref name="filter"/>, as CSV, newest first (the export route's and the console's).</summary>
+    internal static async Task WriteCsvAsync(OrgIdentityDbContext db, Guid organizationId, AuditFilter filter, Stream body, CancellationToken cancellationToken)
     {
+        await using var csv = new CsvWriter(body);
+        await csv.WriteRowAsync(["at", "actorType", "actorId", "impersonatorId", "action", "targetType", "targetId", "ip", "details"], cancellationToken);
+        var events = Filter(db, organizationId, filter).OrderByDescending(e => e.At).ThenByDescending(e => e.Id).AsAsyncEnumerable();
+        await foreach (var e in events.WithCancellation(cancellationToken))
+        {
+            await csv.WriteRowAsync([CsvWriter.Time(e.At), e.ActorType, e.ActorId, e.ImpersonatorId?.ToString(), e.Action, e.TargetType, e.TargetId, e.Ip, e.Details],
+                cancellationToken);
+        }
+    }
+
+    private static IQueryable<AuditEvent> Filter(OrgIdentityDbContext db, Guid organizationId, AuditFilter filter)
+    {
+        var (action, actor, target, from, to) = filter;
         var query = db.AuditEvents.AsNoTracking().Where(e => e.OrganizationId == organizationId);
         if (!string.IsNullOrEmpty(action))
         {
@@ -124,6 +130,9 @@ internal static class AuditEndpoints
             return null;
         }
     }
+
+    /// <summary>The list's filters; a null one filters nothing. <c>to</c> is exclusive; a time without an offset is UTC.</summary>
+    public sealed record AuditFilter(string? Action, string? Actor, string? Target, DateTime? From, DateTime? To);
 
     public sealed record AuditEventView(Guid Id, DateTime At, string ActorType, string? ActorId, Guid? ImpersonatorId, string Action,
         string? TargetType, string? TargetId, JsonElement? Details, string? Ip)
