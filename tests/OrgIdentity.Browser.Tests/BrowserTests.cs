@@ -76,20 +76,22 @@ public abstract partial class BrowserTests(BrowserApp app) : IAsyncLifetime
     /// <summary>
     /// Saves a full-page screenshot of the screen the browser shows as <c>artifacts/screenshots/{name}.png</c> at the
     /// repository's root (a test artifact CI keeps; the directory is ignored by git), at desktop width and, with
-    /// <paramref name="phone"/>, also at a phone's width as <c>{name}-phone.png</c>.
+    /// <paramref name="phone"/>, also at a phone's width as <c>{name}-phone.png</c>. <paramref name="page"/> is another
+    /// person's page (a second browser context) instead of the test's own.
     /// </summary>
-    protected async Task ScreenshotAsync(string name, bool phone = false)
+    protected async Task ScreenshotAsync(string name, bool phone = false, IPage? page = null)
     {
+        page ??= Page;
         Directory.CreateDirectory(ScreenshotDirectory);
-        await Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
         if (phone)
         {
-            var size = Page.ViewportSize;
-            await Page.SetViewportSizeAsync(390, 844);
-            await Page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + "-phone.png"), FullPage = true });
+            var size = page.ViewportSize;
+            await page.SetViewportSizeAsync(390, 844);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + "-phone.png"), FullPage = true });
             if (size is not null)
             {
-                await Page.SetViewportSizeAsync(size.Width, size.Height);
+                await page.SetViewportSizeAsync(size.Width, size.Height);
             }
         }
     }

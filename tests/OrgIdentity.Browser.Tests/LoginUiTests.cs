@@ -1,15 +1,19 @@
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using OrgIdentity.Server.Accounts;
+using OrgIdentity.Server.Audit;
+using OrgIdentity.Server.Organizations;
 using static Microsoft.Playwright.Assertions;
 
 namespace OrgIdentity.Browser.Tests;
 
 /// <summary>
 /// The login UI of issue 12 that the other classes do not walk: sign-in from the keyboard alone with errors next to the
-/// fields, forgot and reset password, the user's settings with their memberships, and signing out of all sessions.
+/// fields, forgot and reset password, the user's settings with their memberships, signing out of all sessions, and
+/// picking an organization at the authorize endpoint.
 /// </summary>
 public sealed class LoginUiTests(BrowserApp app) : BrowserTests(app), IClassFixture<BrowserApp>
 {
@@ -110,6 +114,42 @@ public sealed class LoginUiTests(BrowserApp app) : BrowserTests(app), IClassFixt
         await ScreenshotAsync("signed-out");
         await Page.GotoAsync("/Account/Profile");
         await Expect(Page.Locator("main h1")).ToHaveTextAsync("Sign in");
+        AssertNoConsoleErrors();
+    }
+
+    [Fact]
+    public async Task Someone_in_two_organizations_picks_one_before_consenting_to_an_application()
+    {
+        var (email, password) = await NewAccountAsync("Picker Pat");
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var user = await scope.ServiceProvider.GetRequiredService<UserManager<User>>().FindByEmailAsync(email);
+            var organizations = scope.ServiceProvider.GetRequiredService<OrganizationsService>();
+            foreach (var name in new[] { "Picker North " + suffix, "Picker South " + suffix })
+            {
+                Assert.Null((await organizations.CreateAsync(user!.Id, AuditActor.System, name, null, CancellationToken.None)).Refusal);
+            }
+        }
+
+        await Page.GotoAsync(QueryHelpers.AddQueryString("/connect/authorize", new Dictionary<string, string?>
+        {
+            ["client_id"] = BrowserApp.CodeClient,
+            ["redirect_uri"] = App.CodeRedirect,
+            ["response_type"] = "code",
+            ["scope"] = "openid profile",
+            ["state"] = "pick",
+            ["code_challenge"] = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            ["code_challenge_method"] = "S256",
+        }));
+        await SignInAsync(email, password);
+        await Expect(Page.Locator("main h1")).ToHaveTextAsync("Choose an organization");
+        await ScreenshotAsync("pick-organization", phone: true);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Picker South " + suffix }).ClickAsync();
+        await Expect(Page.Locator("main h1")).ToHaveTextAsync($"Allow {BrowserApp.CodeClientName} to use your account?");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
+        await Page.WaitForURLAsync(url => url.StartsWith(App.CodeRedirect + "?", StringComparison.Ordinal));
+        Assert.Contains("code=", Page.Url, StringComparison.Ordinal);
         AssertNoConsoleErrors();
     }
 

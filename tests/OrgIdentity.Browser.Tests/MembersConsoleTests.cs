@@ -61,10 +61,12 @@ public sealed class MembersConsoleTests(BrowserApp app) : BrowserTests(app), ICl
             var page = await invitee.NewPageAsync();
             await page.GotoAsync(link);
             await Expect(page.Locator("main h1")).ToHaveTextAsync($"Join {name}");
+            await ScreenshotAsync("accept-invitation", phone: true, page);
             await page.GetByLabel("Your name").FillAsync("Ivy Invitee");
             await page.GetByLabel("Password").FillAsync("ivy-password-123");
             await page.GetByRole(AriaRole.Button, new() { Name = "Create account and join" }).ClickAsync();
             await Expect(page.Locator("main h1")).ToHaveTextAsync($"Welcome to {name}");
+            await ScreenshotAsync("accept-invitation-welcome", page: page);
         }
 
         await Page.GetByRole(AriaRole.Link, new() { Name = "Members", Exact = true }).ClickAsync();
@@ -138,6 +140,7 @@ public sealed class MembersConsoleTests(BrowserApp app) : BrowserTests(app), ICl
             var page = await joiner.NewPageAsync();
             await page.GotoAsync(url);
             await Expect(page.Locator("main h1")).ToHaveTextAsync($"Join {name}?");
+            await ScreenshotAsync("join-by-link", phone: true, page);
             await page.Locator("main").GetByRole(AriaRole.Link, new() { Name = "Sign in" }).ClickAsync();
             await Expect(page.Locator("main h1")).ToHaveTextAsync("Sign in");
             await page.GetByLabel("E-mail", new() { Exact = true }).FillAsync(email);

@@ -31,15 +31,20 @@ public sealed partial class CustomRolesService(
     {
         var counts = await db.Memberships.AsNoTracking().Where(m => m.OrganizationId == caller.OrganizationId)
             .GroupBy(m => m.BaseRole).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        return [.. BuiltInRoles.Keys.Select(key => BuiltIn(key, counts.GetValueOrDefault(key))), .. await ListCustomAsync(caller, cancellationToken)];
+    }
+
+    /// <summary>
+    /// The organization's custom roles only, each with its holders counted through the role's index: what the console's
+    /// check boxes need, without counting the built-in roles over every membership of the organization.
+    /// </summary>
+    public async Task<IReadOnlyList<RoleView>> ListCustomAsync(OrganizationCaller caller, CancellationToken cancellationToken)
+    {
         var custom = await db.OrganizationRoles.AsNoTracking().Where(r => r.OrganizationId == caller.OrganizationId)
             .OrderBy(r => r.Key)
             .Select(r => new { Role = r, Members = db.MembershipRoles.Count(mr => mr.RoleId == r.Id) })
             .ToListAsync(cancellationToken);
-        return
-        [
-            .. BuiltInRoles.Keys.Select(key => BuiltIn(key, counts.GetValueOrDefault(key))),
-            .. custom.Select(c => View(c.Role, c.Members)),
-        ];
+        return [.. custom.Select(c => View(c.Role, c.Members))];
     }
 
     public async Task<Outcome<RoleView>> GetAsync(OrganizationCaller caller, string key, CancellationToken cancellationToken)

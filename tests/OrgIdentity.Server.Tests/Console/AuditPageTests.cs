@@ -46,6 +46,11 @@ public abstract class AuditPageTests(OrgIdentityApp app) : ServerTests(app)
         var second = await HtmlAsync(browser, WebUtility.HtmlDecode(next));
         Assert.Equal(11, CountRows(second));
         Assert.Equal(HttpStatusCode.BadRequest, (await browser.GetAsync($"/Orgs/{orgId}/Audit?cursor=not-a-cursor")).StatusCode);
+        // A date that is not one, or the last day there is, is a 400: never the whole log instead, nor a 500.
+        foreach (var query in new[] { "from=yesterday", "to=2026-13-45", "to=9999-12-31", "handler=Export&from=not-a-date" })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await browser.GetAsync($"/Orgs/{orgId}/Audit?{query}")).StatusCode);
+        }
 
         var csv = await browser.GetAsync($"/Orgs/{orgId}/Audit?handler=Export&event=test.bulk");
         Assert.Equal(HttpStatusCode.OK, csv.StatusCode);

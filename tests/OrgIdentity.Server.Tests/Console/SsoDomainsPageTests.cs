@@ -137,6 +137,11 @@ public abstract class SsoDomainsPageTests(OrgIdentityApp app, UpstreamProvider u
         Assert.True(after.Enabled);
         Assert.Equal(connection.ProtectedClientSecret, after.ProtectedClientSecret);
 
+        // An unticked box sends nothing but its hidden "false": saving the edit page with it turns the connection off.
+        var unticked = await AfterRedirectAsync(browser, await browser.SubmitAsync(await browser.GetAsync($"/Orgs/{orgId}/SsoDomains/{connection.Id}"), action: "handler=Save"));
+        Assert.Contains("Renamed IdP was saved.", unticked, StringComparison.Ordinal);
+        Assert.False((await ConnectionAsync(orgId)).Enabled);
+
         var bad = await browser.SubmitAsync(await browser.GetAsync($"/Orgs/{orgId}/SsoDomains/{connection.Id}"),
             new Dictionary<string, string> { ["Connection.Authority"] = "ftp://nowhere", ["Connection.ClientSecret"] = "typed-secret-2" }, action: "handler=Save");
         var badHtml = await bad.Content.ReadAsStringAsync();

@@ -74,6 +74,13 @@ public sealed class AuditModel : OrgPage
         var recent = await database.AuditEvents.AsNoTracking().Where(e => e.OrganizationId == OrgId).OrderByDescending(e => e.At).ThenByDescending(e => e.Id)
             .Take(RecentActionsWindow).Select(e => e.Action).ToListAsync(cancellationToken);
         Actions = [.. recent.Append(EventAction).OfType<string>().Where(a => a.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        if (BadDates() is { } badDates)
+        {
+            Problem = badDates;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+
         var outcome = await AuditEndpoints.PageAsync(database, OrgId, await FilterAsync(cancellationToken), Cursor, PageSize, cancellationToken);
         if (outcome.Refusal is { } invalid)
         {
@@ -100,6 +107,11 @@ public sealed class AuditModel : OrgPage
         if (await AuthorizeAsync(Permission, cancellationToken) is { } refused)
         {
             return refused;
+        }
+
+        if (BadDates() is { } badDates)
+        {
+            return BadRequest(badDates);
         }
 
         var filter = await FilterAsync(cancellationToken);
@@ -171,6 +183,15 @@ public sealed class AuditModel : OrgPage
 
     /// <summary>The name of the account <paramref name="id"/> names, else the id itself.</summary>
     public string NameOf(string? id) => id is null ? "" : Names.GetValueOrDefault(id) ?? id;
+
+    /// <summary>
+    /// Why the from/to dates cannot filter (not dates, or the last day there is), else null: a date that does not parse
+    /// must not silently widen the list, or the export, to the whole log.
+    /// </summary>
+    private string? BadDates() =>
+        !ModelState.IsValid && (ModelState.ContainsKey(nameof(From)) || ModelState.ContainsKey(nameof(To)))
+            ? "From and To must be dates (yyyy-mm-dd)."
+            : To == DateOnly.MaxValue ? "To must be before 9999-12-31." : null;
 
     private async Task<AuditEndpoints.AuditFilter> FilterAsync(CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using OrgIdentity.Server.Accounts;
 using OrgIdentity.Server.Data;
+using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Invitations;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
@@ -70,7 +71,7 @@ public sealed class InvitationsModel(MembershipAccess access, UserManager<User> 
         {
             // No live link is a 404 from the service: the card then offers to create one.
             Link = (await links.GetAsync(Caller, cancellationToken)).Value;
-            InviteGrants = new GrantChoices("Invite", [.. (await roles.ListAsync(Caller, cancellationToken)).Where(r => !r.BuiltIn)],
+            InviteGrants = new GrantChoices("Invite", await roles.ListCustomAsync(Caller, cancellationToken),
                 Organization.Has(PlanFeature.Units) ? await units.ListAsync(Caller, cancellationToken) : null, Organization.UnitsLabel, [], []);
         }
 
@@ -119,6 +120,12 @@ public sealed class InvitationsModel(MembershipAccess access, UserManager<User> 
         if (await AuthorizeAsync("members:view", cancellationToken, PlanFeature.Invitations) is { } refused)
         {
             return refused;
+        }
+
+        if (!ModelState.IsValid)
+        {
+            // Not numbers (the inputs are type=number, so only a hand-made post): refuse rather than quietly use the defaults.
+            return Refused(Refusal.Invalid("expiresInHours", "The hours and the number of uses must be whole numbers."));
         }
 
         var created = await links.CreateAsync(Caller, new InviteLinkRequest(string.IsNullOrEmpty(role) ? null : role, null, null, expiresInHours, maxUses, null),

@@ -73,7 +73,7 @@ public sealed class MembersModel(MembershipAccess access, UserManager<User> user
 
         if (CanEdit)
         {
-            CustomRoles = [.. (await roles.ListAsync(Caller, cancellationToken)).Where(r => !r.BuiltIn)];
+            CustomRoles = await roles.ListCustomAsync(Caller, cancellationToken);
         }
 
         var unit = Units is null ? null : Unit;

@@ -169,7 +169,7 @@ public sealed class ServiceAccountsModel(
         Accounts = await accounts.ListAsync(Caller, cancellationToken);
         if (Caller.Has("roles:view"))
         {
-            RoleChoices = [.. (await roles.ListAsync(Caller, cancellationToken)).Where(r => !r.BuiltIn)];
+            RoleChoices = await roles.ListCustomAsync(Caller, cancellationToken);
         }
 
         // Also names the units accounts are limited to, so not only for units:view.

@@ -134,7 +134,7 @@ public sealed class DirectoryGroupPage(
         }
 
         Group = group;
-        RoleChoices = [.. (await roles.ListAsync(Caller, cancellationToken)).Where(r => !r.BuiltIn)];
+        RoleChoices = await roles.ListCustomAsync(Caller, cancellationToken);
         if (Organization.Has(PlanFeature.Units))
         {
             UnitChoices = await units.ListAsync(Caller, cancellationToken);

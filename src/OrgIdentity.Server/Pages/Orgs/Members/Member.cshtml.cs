@@ -53,7 +53,7 @@ public sealed class MemberModel(MembershipAccess access, UserManager<User> users
         }
 
         Member = found.Value!;
-        CustomRoles = [.. (await roles.ListAsync(Caller, cancellationToken)).Where(r => !r.BuiltIn)];
+        CustomRoles = await roles.ListCustomAsync(Caller, cancellationToken);
         if (Organization.Has(PlanFeature.Units))
         {
             Units = await units.ListAsync(Caller, cancellationToken);
