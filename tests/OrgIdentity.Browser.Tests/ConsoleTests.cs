@@ -51,4 +51,37 @@ public sealed class ConsoleTests(BrowserApp app) : BrowserTests(app), IClassFixt
         Assert.Contains(BrowserApp.AdminEmail, csv, StringComparison.Ordinal);
         AssertNoConsoleErrors();
     }
+
+    [Fact]
+    public async Task Without_javascript_the_invite_dialog_is_a_form_on_the_page_and_works()
+    {
+        var name = "No Script Co " + Guid.NewGuid().ToString("N")[..6];
+        Guid orgId;
+        await using (var scope = App.Services.CreateAsyncScope())
+        {
+            var admin = await scope.ServiceProvider.GetRequiredService<UserManager<User>>().FindByEmailAsync(BrowserApp.AdminEmail);
+            var created = await scope.ServiceProvider.GetRequiredService<OrganizationsService>()
+                .CreateAsync(admin!.Id, AuditActor.System, name, null, CancellationToken.None);
+            orgId = created.Value!.Id;
+        }
+
+        await using var context = await App.Browser!.NewContextAsync(new() { IgnoreHTTPSErrors = true, BaseURL = App.Address.ToString(), JavaScriptEnabled = false });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync($"/Orgs/{orgId}/Members");
+        await page.GetByLabel("E-mail", new() { Exact = true }).FillAsync(BrowserApp.AdminEmail);
+        await page.Locator("main").GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(BrowserApp.AdminPassword);
+        await page.Locator("main").GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(page.Locator("main h1")).ToHaveTextAsync("Members");
+
+        // The openers are hidden and the dialogs' forms are on the page.
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Invite", Exact = true })).ToBeHiddenAsync();
+        await Expect(page.Locator("#invite-dialog")).ToBeVisibleAsync();
+        await ScreenshotAsync("console-members-no-script", page: page);
+        var email = $"no-script-{Guid.NewGuid():N}@browser.test";
+        await page.Locator("#invite-dialog").GetByLabel("E-mail").FillAsync(email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send Invite" }).ClickAsync();
+        await Expect(page.Locator(".flash")).ToHaveTextAsync("Invitation was successfully sent.");
+        await WaitForMailLinkAsync(email, "/Account/Invitation");
+    }
 }
