@@ -123,13 +123,27 @@ public abstract class InvitationsPageTests(OrgIdentityApp app) : ServerTests(app
         Assert.Contains("data-copy=\"invite-link-url\"", createdHtml, StringComparison.Ordinal);
         Assert.Contains("0 of 5", createdHtml, StringComparison.Ordinal);
 
+        // Regenerated with a custom role, a unit and allowed domains, as the API takes them.
+        await App.CreateRoleAsync(admin, orgId, "support", "Support", "orders:view");
+        var unitId = await App.CreateUnitAsync(admin, orgId, "Acme Kids");
         (page, _) = await browser.PageAsync($"/Orgs/{orgId}/Invitations");
-        var regenerated = await browser.PostAsync(page, "handler=CreateLink\"", new Dictionary<string, string> { ["role"] = "member" });
+        var regenerated = await browser.PostAsync(page, "handler=CreateLink\"", new Dictionary<string, string>
+        {
+            ["role"] = "member",
+            ["Link.Roles"] = "support",
+            ["Link.Units"] = unitId.ToString(),
+            ["allowedDomains"] = "link.example, other.example",
+        });
         Assert.NotEqual(url, LinkUrl(regenerated));
         var links = await App.InviteLinksAsync(orgId);
         Assert.Equal(2, links.Count);
         Assert.NotNull(links[0].RevokedAt);
         Assert.Equal("member", links[1].BaseRole);
+        Assert.Single(links[1].RoleIds);
+        Assert.Equal([unitId], links[1].UnitIds);
+        Assert.Equal(["link.example", "other.example"], links[1].AllowedDomains.Order());
+        Assert.Contains("Only e-mails at", regenerated, StringComparison.Ordinal);
+        Assert.Contains("link.example, other.example", regenerated, StringComparison.Ordinal);
 
         // An invite link never makes admins: the service refuses and nothing changes.
         (page, _) = await browser.PageAsync($"/Orgs/{orgId}/Invitations");

@@ -46,6 +46,9 @@ public sealed class InvitationsModel(MembershipAccess access, UserManager<User> 
     /// <summary>The Invite dialog's check boxes: the organization's custom roles and (when its plan has them) units.</summary>
     public GrantChoices InviteGrants { get; private set; } = null!;
 
+    /// <summary>The custom roles and units the invite link's form offers, the live link's checked.</summary>
+    public GrantChoices LinkGrants { get; private set; } = null!;
+
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
         if (await AuthorizeAsync("members:view", cancellationToken, PlanFeature.Invitations) is { } refused)
@@ -71,8 +74,11 @@ public sealed class InvitationsModel(MembershipAccess access, UserManager<User> 
         {
             // No live link is a 404 from the service: the card then offers to create one.
             Link = (await links.GetAsync(Caller, cancellationToken)).Value;
-            InviteGrants = new GrantChoices("Invite", await roles.ListCustomAsync(Caller, cancellationToken),
-                Organization.Has(PlanFeature.Units) ? await units.ListAsync(Caller, cancellationToken) : null, Organization.UnitsLabel, [], []);
+            var customRoles = await roles.ListCustomAsync(Caller, cancellationToken);
+            var unitChoices = Organization.Has(PlanFeature.Units) ? await units.ListAsync(Caller, cancellationToken) : null;
+            InviteGrants = new GrantChoices("Invite", customRoles, unitChoices, Organization.UnitsLabel, [], []);
+            // The link's form starts from the live link's grants, so Regenerate keeps them unless changed.
+            LinkGrants = new GrantChoices("Link", customRoles, unitChoices, Organization.UnitsLabel, Link?.Roles ?? [], Link?.Units ?? []);
         }
 
         return Page();
@@ -115,7 +121,8 @@ public sealed class InvitationsModel(MembershipAccess access, UserManager<User> 
     }
 
     /// <summary>Creates the invite link, or regenerates it (the previous URL dies), as <c>POST …/invite-link</c>.</summary>
-    public async Task<IActionResult> OnPostCreateLinkAsync(string? role, int? expiresInHours, int? maxUses, CancellationToken cancellationToken)
+    public async Task<IActionResult> OnPostCreateLinkAsync(string? role, int? expiresInHours, int? maxUses, string? allowedDomains,
+        [FromForm(Name = "Link.Roles")] List<string>? linkRoles, [FromForm(Name = "Link.Units")] List<Guid>? linkUnits, CancellationToken cancellationToken)
     {
         if (await AuthorizeAsync("members:view", cancellationToken, PlanFeature.Invitations) is { } refused)
         {
@@ -128,8 +135,10 @@ public sealed class InvitationsModel(MembershipAccess access, UserManager<User> 
             return Refused(Refusal.Invalid("expiresInHours", "The hours and the number of uses must be whole numbers."));
         }
 
-        var created = await links.CreateAsync(Caller, new InviteLinkRequest(string.IsNullOrEmpty(role) ? null : role, null, null, expiresInHours, maxUses, null),
-            cancellationToken);
+        // Domains as typed: separated by commas, spaces or lines; the service checks each.
+        var domains = allowedDomains?.Split([',', ' ', '\n', '\r', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var created = await links.CreateAsync(Caller, new InviteLinkRequest(string.IsNullOrEmpty(role) ? null : role, linkRoles ?? [],
+            Organization.Has(PlanFeature.Units) ? linkUnits ?? [] : null, expiresInHours, maxUses, domains is { Length: > 0 } ? domains : null), cancellationToken);
         return created.Refusal is { } refusal ? Refused(refusal) : Done("A new invite link is ready; any previous link no longer works.");
     }
 
