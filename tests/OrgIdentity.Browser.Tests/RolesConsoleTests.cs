@@ -92,6 +92,15 @@ public sealed class RolesConsoleTests(BrowserApp app) : BrowserTests(app), IClas
         await Expect(Page.Locator(".secret")).ToHaveCountAsync(0);
         Assert.DoesNotContain(secret, await Page.ContentAsync(), StringComparison.Ordinal);
         await ScreenshotAsync("console-service-accounts", phone: true);
+
+        // Its page changes its role; the list shows the change.
+        await Page.GetByRole(AriaRole.Link, new() { Name = "Nightly export" }).ClickAsync();
+        await Expect(Page.Locator("main h1")).ToHaveTextAsync("Nightly export");
+        await ScreenshotAsync("console-service-account-edit");
+        await Page.GetByLabel("Role", new() { Exact = true }).SelectOptionAsync("member");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(Page.Locator(".flash")).ToHaveTextAsync("Nightly export was saved.");
+        await Expect(Page.Locator("tr[data-account]")).ToContainTextAsync("member");
         AssertNoConsoleErrors();
     }
 

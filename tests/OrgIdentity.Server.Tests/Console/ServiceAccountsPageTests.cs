@@ -68,6 +68,47 @@ public abstract partial class ServiceAccountsPageTests(OrgIdentityApp app) : Ser
     }
 
     [Fact]
+    public async Task An_admin_changes_an_accounts_name_role_expiry_and_keys_on_its_page_and_a_refusal_changes_nothing()
+    {
+        var (admin, orgId) = await App.OrganizationWithAdminAsync("Machines Edit Co");
+        using var browser = await App.SignedInBrowserAsync(admin);
+        var list = $"/Orgs/{orgId}/ServiceAccounts";
+        Assert.Equal(HttpStatusCode.OK, (await browser.PostFormAsync(list, $"{list}?handler=Create", ("Name", "Nightly"), ("Role", "viewer"))).StatusCode);
+        var account = Assert.Single(await AccountsAsync(orgId));
+        var page = $"{list}/{account.Id}";
+        Assert.Contains($"href=\"{page}\"", await browser.HtmlAsync(list), StringComparison.Ordinal);
+        var form = await browser.HtmlAsync(page);
+        Assert.Contains("value=\"Nightly\"", form, StringComparison.Ordinal);
+
+        // A bad expiry and keys that are not a key set are refused next to their field; nothing changes.
+        var past = await browser.PostFormAsync(page, page, ("Name", "Nightly"), ("Role", "viewer"), ("ExpiresOn", "2001-01-01"));
+        Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
+        Assert.Contains("The expiry must be in the future.", await past.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var badKeys = await browser.PostFormAsync(page, page, ("Name", "Nightly"), ("Role", "viewer"), ("Jwks", "{not json"));
+        Assert.Equal(HttpStatusCode.BadRequest, badKeys.StatusCode);
+        Assert.Contains("JSON Web Key Set", await badKeys.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(("Nightly", "viewer", (DateTime?)null), Summary(Assert.Single(await AccountsAsync(orgId))));
+
+        var expires = DateTime.UtcNow.Date.AddDays(30);
+        var saved = await browser.PostFormAsync(page, page, ("Name", "Nightly export"), ("Role", "member"), ("ExpiresOn", expires.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        Assert.Contains("Nightly export was saved.", await browser.FollowedHtmlAsync(saved), StringComparison.Ordinal);
+        Assert.Equal(("Nightly export", "member", (DateTime?)expires), Summary(Assert.Single(await AccountsAsync(orgId))));
+        Assert.Contains(await App.AuditEventsAsync(orgId), e => e.Action == "service_account.updated");
+
+        // An empty expiry means never; another organization's account is a 404.
+        await browser.PostFormAsync(page, page, ("Name", "Nightly export"), ("Role", "member"), ("ExpiresOn", ""));
+        Assert.Null(Assert.Single(await AccountsAsync(orgId)).ExpiresAt);
+        var (_, otherOrg) = await App.OrganizationWithAdminAsync("Other Machines Edit Co");
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync($"/Orgs/{otherOrg}/ServiceAccounts/{account.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync($"{list}/{Guid.NewGuid()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await browser.PostWithoutTokenAsync(page, ("Name", "Forged"))).StatusCode);
+        Assert.Equal("Nightly export", Assert.Single(await AccountsAsync(orgId)).Name);
+
+        static (string, string, DateTime?) Summary(ServiceAccount a) => (a.Name, a.BaseRole, a.ExpiresAt);
+    }
+
+    [Fact]
     public async Task A_refused_account_is_not_created_and_only_access_tokens_edit_changes_accounts()
     {
         var (admin, orgId) = await App.OrganizationWithAdminAsync("Machines Access Co");
