@@ -32,6 +32,7 @@ public sealed class RolesConsoleTests(BrowserApp app) : BrowserTests(app), IClas
         // The implied kinds are shown next to the kind that grants them.
         await Expect(Page.Locator("tr[data-kind=assets]")).ToContainTextAsync("catalog-items, stages");
         await Page.GetByLabel("assets: edit").CheckAsync();
+        await Expect(Page.GetByLabel("assets: view")).ToBeCheckedAsync();
         await Page.GetByLabel("orders: view").CheckAsync();
         await Page.GetByLabel("members: view").CheckAsync();
         await ScreenshotAsync("console-role-new", phone: true);

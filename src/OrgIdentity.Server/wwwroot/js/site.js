@@ -4,6 +4,7 @@
 //  - <form data-auto-submit>: submits when one of its <select>s changes (the organization switcher).
 //  - <button data-copy="id">: copies the value or text of the element with that id to the clipboard.
 //  - <form data-confirm="question">: asks before submitting (used where no dialog is worth it).
+//  - the role grid's check boxes (name "Granted"): ticking a kind's Edit ticks its View.
 "use strict";
 document.addEventListener("click", (event) => {
     const opener = event.target.closest("[data-dialog-open]");
@@ -36,8 +37,15 @@ document.addEventListener("click", (event) => {
     }
 });
 document.addEventListener("change", (event) => {
-    const form = event.target.closest("form[data-auto-submit]");
-    if (form && event.target.tagName === "SELECT") form.requestSubmit();
+    const target = event.target;
+    const form = target.closest("form[data-auto-submit]");
+    if (form && target.tagName === "SELECT") form.requestSubmit();
+    // The role grid: Edit includes View (the service expands it anyway), so ticking "kind:edit" ticks "kind:view" too.
+    if (target.name === "Granted" && target.checked && target.value.endsWith(":edit")) {
+        const kind = target.value.slice(0, -":edit".length);
+        const view = target.form?.querySelector(`input[name="Granted"][value="${CSS.escape(kind + ":view")}"]`);
+        if (view && !view.disabled) view.checked = true;
+    }
 });
 document.addEventListener("submit", (event) => {
     const question = event.target.dataset?.confirm;
