@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
@@ -361,6 +362,21 @@ public sealed partial class AccountsService(
         UserName = email.Trim(),
         CreatedAt = time.GetUtcNow().UtcDateTime,
     };
+
+    /// <summary>
+    /// Adds a new account without a password to the context, saved with the caller's other rows by its one
+    /// <c>SaveChanges</c>. For a caller that has already looked the e-mail up inside its transaction (SCIM creates, one per
+    /// request from a directory): Identity's <c>CreateAsync</c> would look the user name and the e-mail up again and save
+    /// on its own. The e-mail must be valid; the unique indexes on the normalized e-mail and user name still refuse a
+    /// concurrent duplicate.
+    /// </summary>
+    internal void AddWithoutPassword(User user)
+    {
+        user.NormalizedEmail = users.NormalizeEmail(user.Email);
+        user.NormalizedUserName = users.NormalizeName(user.UserName);
+        user.SecurityStamp = Convert.ToHexString(RandomNumberGenerator.GetBytes(20));
+        db.Users.Add(user);
+    }
 
     private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

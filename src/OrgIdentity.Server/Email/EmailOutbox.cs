@@ -39,6 +39,12 @@ public sealed class OutboxSignal : IDisposable
 
     public void Wake()
     {
+        // Most saves find the sender already woken: no exception for them (a throw per save is measurable in bulk SCIM).
+        if (_semaphore.CurrentCount > 0)
+        {
+            return;
+        }
+
         try
         {
             _semaphore.Release();

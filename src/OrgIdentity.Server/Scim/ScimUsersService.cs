@@ -111,12 +111,8 @@ public sealed class ScimUsersService(
             user.EmailConfirmed = domainVerified;
             user.ManagedByOrganizationId = domainVerified ? organizationId : null;
             CopyProfile(fields, user);
-            var created = await users.CreateAsync(user);
-            if (!created.Succeeded)
-            {
-                throw ScimException.InvalidValue(string.Join(" ", created.Errors.Select(e => e.Description)));
-            }
-
+            // Saved with the membership, the profile and the audit events below (ScimUserFields validated the e-mail).
+            accounts.AddWithoutPassword(user);
             how = "created";
         }
         else
