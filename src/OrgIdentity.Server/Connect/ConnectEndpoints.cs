@@ -28,13 +28,17 @@ internal static class ConnectEndpoints
         return app;
     }
 
-    public static async Task<Results<SignInHttpResult, ForbidHttpResult>> ExchangeAsync(
-        HttpContext context, UserManager<User> users, IOpenIddictApplicationManager applications, MembershipAccess memberships, PermissionCatalog catalog,
-        ServiceAccountDirectory serviceAccounts, ServiceAccountUse serviceAccountUse, ImpersonationService impersonations)
+    /// <remarks>
+    /// Each grant resolves only the services it uses: the client-credentials path is the hot one, and building a
+    /// <see cref="UserManager{TUser}"/> (its validators and metrics) for every service-account token cost measurable
+    /// CPU and a contended lock under load.
+    /// </remarks>
+    public static async Task<Results<SignInHttpResult, ForbidHttpResult>> ExchangeAsync(HttpContext context, PermissionCatalog catalog)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
         var cancellationToken = context.RequestAborted;
+        var services = context.RequestServices;
 
         if (request.IsClientCredentialsGrantType())
         {
@@ -46,14 +50,15 @@ internal static class ConnectEndpoints
 
             // A service account (OpenIddict found it usable, and its secret or assertion valid, a moment ago; the
             // directory's cache answers without a query).
-            if (await serviceAccounts.FindAsync(request.ClientId!, cancellationToken) is { } account)
+            if (await services.GetRequiredService<ServiceAccountDirectory>().FindAsync(request.ClientId!, cancellationToken) is { } account)
             {
-                await serviceAccountUse.RecordAsync(account, request.ClientSecret, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+                await services.GetRequiredService<ServiceAccountUse>().RecordAsync(account, request.ClientSecret, context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
                 return TypedResults.SignIn(ConnectClaims.ForServiceAccount(account.Id, account.Name, account.Access, request.GetScopes(), catalog),
                     authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             }
 
             // A client declared in configuration belongs to no organization, so it holds no permission scope.
+            var applications = services.GetRequiredService<IOpenIddictApplicationManager>();
             var application = await applications.FindByClientIdAsync(request.ClientId!, cancellationToken)
                 ?? throw new InvalidOperationException("OpenIddict validated a client that does not exist.");
             var displayName = await applications.GetDisplayNameAsync(application, cancellationToken);
@@ -68,8 +73,8 @@ internal static class ConnectEndpoints
             var subject = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
             var (impersonated, error) = subject is null
                 ? (null, "The subject token is not valid.")
-                : await impersonations.RedeemAsync(subject, (string?)request.GetParameter(ImpersonationService.Parameter), catalog,
-                    id => users.FindByIdAsync(id.ToString()), cancellationToken);
+                : await services.GetRequiredService<ImpersonationService>().RedeemAsync(subject, (string?)request.GetParameter(ImpersonationService.Parameter), catalog,
+                    id => services.GetRequiredService<UserManager<User>>().FindByIdAsync(id.ToString()), cancellationToken);
             return impersonated is null
                 ? Reject(Errors.InvalidGrant, error!)
                 : TypedResults.SignIn(impersonated, authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
@@ -79,7 +84,7 @@ internal static class ConnectEndpoints
         {
             // The principal stored in the code, refresh token or device code.
             var stored = (await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme)).Principal;
-            var user = await FindUserAsync(users, stored);
+            var user = await FindUserAsync(services.GetRequiredService<UserManager<User>>(), stored);
             if (stored is null || user is null || user.IsDisabled || user.SecurityStamp != stored.GetClaim(ConnectClaims.SecurityStamp))
             {
                 // Disabled, deleted, or the password was reset since: the grant is dead.
@@ -88,6 +93,7 @@ internal static class ConnectEndpoints
 
             // Roles, permissions and units are recomputed from the database every time (DESIGN.md §3).
             OrganizationAccess? organization = null;
+            var memberships = services.GetRequiredService<MembershipAccess>();
             var switchTo = request.IsRefreshTokenGrantType() ? (string?)request.GetParameter(ConnectClaims.OrganizationParameter) : null;
             if (!string.IsNullOrWhiteSpace(switchTo))
             {

@@ -34,18 +34,18 @@ internal static partial class DatabaseExtensions
                 connectionString = CheckConnectionString(options.Provider,
                     connectionString ?? $"Data Source={Path.Combine(DataDirectory.Resolve(builder.Configuration), "orgidentity.db")}",
                     s => new SqliteConnectionStringBuilder(s));
-                builder.Services.AddDbContext<OrgIdentityDbContext, SqliteOrgIdentityDbContext>(o => o.UseSqlite(connectionString));
+                builder.Services.AddDbContextPool<OrgIdentityDbContext, SqliteOrgIdentityDbContext>(o => o.UseSqlite(connectionString));
                 break;
             case DatabaseProvider.PostgreSql:
                 // The design-time tools build the host without a database; they only need the provider.
                 connectionString = CheckConnectionString(options.Provider, connectionString ?? DesignTimeOnly(options.Provider, "Host=localhost"),
                     s => new NpgsqlConnectionStringBuilder(s));
-                builder.Services.AddDbContext<OrgIdentityDbContext, PostgreSqlOrgIdentityDbContext>(o => o.UseNpgsql(connectionString));
+                builder.Services.AddDbContextPool<OrgIdentityDbContext, PostgreSqlOrgIdentityDbContext>(o => o.UseNpgsql(connectionString));
                 break;
             case DatabaseProvider.SqlServer:
                 connectionString = CheckConnectionString(options.Provider, connectionString ?? DesignTimeOnly(options.Provider, "Server=localhost"),
                     s => new SqlConnectionStringBuilder(s));
-                builder.Services.AddDbContext<OrgIdentityDbContext, SqlServerOrgIdentityDbContext>(o => o.UseSqlServer(connectionString));
+                builder.Services.AddDbContextPool<OrgIdentityDbContext, SqlServerOrgIdentityDbContext>(o => o.UseSqlServer(connectionString));
                 break;
             default:
                 throw new StartupConfigurationException($"{ProviderSetting} '{options.Provider}' is not supported; set it to {ProviderNames}.");
