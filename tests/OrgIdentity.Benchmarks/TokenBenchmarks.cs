@@ -89,6 +89,7 @@ internal static class TokenBenchmarks
         await using var target = await LoadTarget.StartAsync(arguments, tokenVerb: true, cancellationToken);
         var algorithm = target.CheckAlgorithm((await target.Tokens().SignInAsync(cancellationToken)).AccessToken);
         var clients = new List<HttpClient>();
+        var flows = new List<TokenClient>();
         try
         {
             var runs = await LoadRunner.RunAsync(reuse ? "code --reuse-session" : "code", settings, _ =>
@@ -97,6 +98,7 @@ internal static class TokenBenchmarks
                 var http = target.Client(cookies);
                 clients.Add(http);
                 var flow = target.Tokens();
+                flows.Add(flow);
                 return async cancellationToken =>
                 {
                     if (!reuse)
@@ -107,8 +109,11 @@ internal static class TokenBenchmarks
                     return (await flow.CodeFlowAsync(http, cancellationToken)).Status;
                 };
             }, target.ServerProcessId, cancellationToken);
+            // Proof of what was measured: a new browser signs in on every flow, a returning one once per caller.
+            var logins = flows.Sum(f => f.Logins);
+            Console.WriteLine($"Login form posted {logins} time(s) by {flows.Count} callers (warm-up and runs included).");
             LoadRunner.Report(reuse ? "code-reuse-session" : "code", target.Label, settings, runs, "flows/s",
-                target.Describe(new { client = TokenClient.ClientId, algorithm, reuseSession = reuse }));
+                target.Describe(new { client = TokenClient.ClientId, algorithm, reuseSession = reuse, logins }));
         }
         finally
         {

@@ -19,12 +19,16 @@ internal sealed partial class TokenClient(Uri server, string email, string passw
     private const string RedirectUri = "http://localhost:3000/callback";
     private const string Scope = "openid offline_access orgidentity.api";
 
+    private int logins;
     private string? accessToken;
     private string? refreshToken;
     private DateTime expiresAt;
 
     /// <summary>An access token and its refresh token.</summary>
     internal sealed record TokenSet(string AccessToken, string? RefreshToken, int ExpiresIn);
+
+    /// <summary>How many times this client posted the login form (a flow that found a session cookie does not).</summary>
+    public int Logins => Volatile.Read(ref logins);
 
     /// <summary>A valid access token; refreshed a minute before it expires.</summary>
     public async Task<string> GetAsync(CancellationToken cancellationToken)
@@ -106,6 +110,7 @@ internal sealed partial class TokenClient(Uri server, string email, string passw
         var response = await FollowAsync(http, await http.GetAsync(new Uri(authorize, UriKind.Relative), cancellationToken), cancellationToken);
         if (response.StatusCode == HttpStatusCode.OK && response.RequestMessage!.RequestUri!.AbsolutePath.Equals("/Account/Login", StringComparison.OrdinalIgnoreCase))
         {
+            Interlocked.Increment(ref logins);
             response = await FollowAsync(http, await SubmitLoginAsync(http, response, cancellationToken), cancellationToken);
         }
 
