@@ -72,6 +72,12 @@ catch (LoadFailedException problem)
     await Console.Error.WriteLineAsync(problem.Message);
     return 1;
 }
+catch (Exception problem) when (problem is InvalidOperationException or TimeoutException or HttpRequestException)
+{
+    // The server did not start, a seeding call was refused, a token was not the one asked for: say it in one line.
+    await Console.Error.WriteLineAsync($"Failed: {problem.Message}");
+    return 1;
+}
 catch (OperationCanceledException)
 {
     await Console.Error.WriteLineAsync("Cancelled.");
