@@ -27,11 +27,34 @@ internal sealed class Arguments
                    filters, GET by id, pages of 100, a PATCH (after --warmup-requests untimed requests over all of
                    them), then --create users, one per request, from --create-concurrency callers (users/s).
 
-          cc       --provider Sqlite|PostgreSql [--connection "<connection string>"] [--client service-account|configured]
-                   [--concurrency 16] [--duration 20] [--warmup 5] [--server-dll <path>] [--server-env "Name=value;..."]
-                   Starts the server (a fresh SQLite file unless --connection), makes an organization and a service
-                   account (or uses the Development client dev-worker) and requests client-credentials tokens from
-                   --concurrency callers: tokens/s, p50/p95/p99, errors, server CPU and RSS.
+          Load verbs (cc, refresh, code, introspect, userinfo, jwt-validate) share these options:
+                   [--db sqlite|postgres] (or --provider Sqlite|PostgreSql; default sqlite)
+                   [--connection "<connection string>"] (default: a fresh SQLite file; for postgres a fresh database
+                     orgidentity_bench_<random> on ORGIDENTITY_TEST_POSTGRES, dropped at the end)
+                   [--environment Production|Development] (default Production, with driver-generated keys) [--alg RS256|ES256]
+                   [--server-dll <path>] [--configuration Release] [--server-env "Name=value;..."]
+                   | --target <URL> --email <platform admin> --password <password> [--forwarded-https]  (a running server)
+                   [--concurrency 16] [--duration 20 | --count <requests>] [--warmup 10] [--runs 1] [--allow-errors]
+                   Output: requests/s, p50/p95/p99, errors by status (any fails the run, exit code 1, unless --allow-errors),
+                   the server's CPU % and RSS (min-max) when started here; a Markdown table, each run and the median of
+                   --runs, and artifacts/bench/<verb>-<db>-<timestamp>.json.
+
+          cc           [--client service-account|configured]
+                       Client-credentials tokens of a new service account (or the configured client dev-worker): tokens/s.
+          refresh      Each caller signs in once (code flow of spa) and rotates its own refresh token chain: tokens/s.
+          code         [--reuse-session]
+                       The whole authorization code + PKCE flow through the login form per iteration (a new browser; the
+                       password hash dominates); --reuse-session keeps the login cookie (authorize, code, token): flows/s.
+          introspect   [--client service-account|configured]
+                       The confidential client introspects its own access token (an inactive answer is an error): tokens/s.
+          userinfo     GET /connect/userinfo with the signed-in user's access token: requests/s.
+          jwt-validate An API in this process with OrgIdentity.AspNetCore validates the user's access token against the
+                       server's discovery and JWKS on each call of an [Authorize] endpoint: validations/s (CPU and RSS of
+                       this process, the API and the load generator together).
+
+          limits   [--duration 5]
+                   RS256 (RSA 2048) and ES256 (P-256) signatures per second with .NET's crypto, one thread per core (each
+                   with its own key) and one thread: the ceiling a token figure can be read against.
 
           members  --url http://localhost:5080 --email <platform admin> --password <password> --org <slug or id>
                    | --start --provider Sqlite|PostgreSql --connection "<connection string>" --org <slug or id>
@@ -97,9 +120,18 @@ internal sealed class Arguments
             : fallback;
 
     public DatabaseProvider Provider() =>
-        Enum.TryParse<DatabaseProvider>(Required("provider"), ignoreCase: true, out var provider) && provider != DatabaseProvider.SqlServer
+        Optional("db") is not null ? Db() : Enum.TryParse<DatabaseProvider>(Required("provider"), ignoreCase: true, out var provider) && provider != DatabaseProvider.SqlServer
             ? provider
             : throw new UsageException("--provider is Sqlite or PostgreSql.");
+
+    /// <summary><c>--db sqlite|postgres</c> or <c>--provider Sqlite|PostgreSql</c>; <paramref name="fallback"/> when neither is given.</summary>
+    public DatabaseProvider Db(DatabaseProvider? fallback = null) => Optional("db")?.ToUpperInvariant() switch
+    {
+        "SQLITE" => DatabaseProvider.Sqlite,
+        "POSTGRES" or "POSTGRESQL" or "PG" => DatabaseProvider.PostgreSql,
+        null => values.ContainsKey("provider") || fallback is null ? Provider() : fallback.Value,
+        var other => throw new UsageException($"--db is sqlite or postgres, not '{other}'."),
+    };
 
     public void ThrowOnUnused()
     {

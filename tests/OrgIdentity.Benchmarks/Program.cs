@@ -1,6 +1,6 @@
 using OrgIdentity.Benchmarks;
 
-// OrgIdentity.Benchmarks: seed | members | scim | cc | export | plans (README.md). Not part of `dotnet test`.
+// OrgIdentity.Benchmarks: seed | members | scim | cc | refresh | code | introspect | userinfo | jwt-validate | limits | export | plans (README.md). Not part of `dotnet test`.
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(Arguments.Usage);
@@ -32,7 +32,25 @@ try
             await ScimBenchmark.RunAsync(arguments, cancel.Token);
             break;
         case "cc":
-            await ClientCredentialsBenchmark.RunAsync(arguments, cancel.Token);
+            await TokenBenchmarks.ClientCredentialsAsync(arguments, cancel.Token);
+            break;
+        case "refresh":
+            await TokenBenchmarks.RefreshAsync(arguments, cancel.Token);
+            break;
+        case "code":
+            await TokenBenchmarks.CodeAsync(arguments, cancel.Token);
+            break;
+        case "introspect":
+            await TokenBenchmarks.IntrospectAsync(arguments, cancel.Token);
+            break;
+        case "userinfo":
+            await TokenBenchmarks.UserInfoAsync(arguments, cancel.Token);
+            break;
+        case "jwt-validate":
+            await JwtValidationBenchmark.RunAsync(arguments, cancel.Token);
+            break;
+        case "limits":
+            await SigningLimits.RunAsync(arguments, cancel.Token);
             break;
         case "plans":
             await QueryPlans.RunAsync(arguments, cancel.Token);
@@ -48,6 +66,17 @@ catch (UsageException problem)
 {
     await Console.Error.WriteLineAsync($"{problem.Message}{Environment.NewLine}{Environment.NewLine}{Arguments.Usage}");
     return 2;
+}
+catch (LoadFailedException problem)
+{
+    await Console.Error.WriteLineAsync(problem.Message);
+    return 1;
+}
+catch (Exception problem) when (problem is InvalidOperationException or TimeoutException or HttpRequestException)
+{
+    // The server did not start, a seeding call was refused, a token was not the one asked for: say it in one line.
+    await Console.Error.WriteLineAsync($"Failed: {problem.Message}");
+    return 1;
 }
 catch (OperationCanceledException)
 {

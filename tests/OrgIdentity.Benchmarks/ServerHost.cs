@@ -7,8 +7,8 @@ using OrgIdentity.Server.Data;
 namespace OrgIdentity.Benchmarks;
 
 /// <summary>
-/// <c>members --start</c>: runs the built server (<c>dotnet OrgIdentity.Server.dll</c>) as an operator would, in
-/// Development on a free loopback port with a temporary data directory and a generated platform admin, on the
+/// Runs the built server (<c>dotnet OrgIdentity.Server.dll</c>) as an operator would, in Development (or Production
+/// with driver-generated keys) on a free loopback port with a temporary data directory and a generated platform admin, on the
 /// database given; waits for <c>/health/ready</c> and stops it at the end. Its output goes to a log file.
 /// </summary>
 internal sealed class ServerHost : IAsyncDisposable
@@ -34,8 +34,25 @@ internal sealed class ServerHost : IAsyncDisposable
     public string LogPath { get; }
     public int ProcessId => process.Id;
 
+    /// <summary>True when the server runs outside Development: requests must say they came over HTTPS (see <see cref="ServerHttp"/>).</summary>
+    public bool ForwardedHttps { get; private init; }
+
+    /// <summary>The signing algorithm of the keys the driver generated (RS256 or ES256), or null for the server's own Development keys.</summary>
+    public string? SigningAlgorithm { get; private init; }
+
+    public string EnvironmentName { get; private init; } = "Development";
+
+    public string DataDirectory => dataDirectory;
+
+    /// <summary>
+    /// With <paramref name="signingAlgorithm"/> (always outside Development) the driver generates the signing certificate
+    /// (RS256: RSA 2048, ES256: EC P-256) and an RSA 2048 encryption certificate into the temporary data directory and
+    /// passes them as OrgIdentity:Keys. Outside Development it also declares the clients Development has (spa, dev-worker).
+    /// Production refuses plain HTTP: requests from loopback (a trusted proxy by default) carry X-Forwarded-Proto: https.
+    /// </summary>
     public static async Task<ServerHost> StartAsync(DatabaseProvider provider, string connectionString, string? serverDll, string configuration,
-        string? extraEnvironment, string? adminEmail, string? adminPassword, CancellationToken cancellationToken)
+        string? extraEnvironment, string? adminEmail, string? adminPassword, CancellationToken cancellationToken,
+        string environmentName = "Development", string? signingAlgorithm = null)
     {
         var dll = serverDll ?? FindServerDll(configuration);
         var port = FreePort();
@@ -61,7 +78,26 @@ internal sealed class ServerHost : IAsyncDisposable
             start.Environment.Remove(key);
         }
 
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environmentName;
+        var development = environmentName.Equals("Development", StringComparison.OrdinalIgnoreCase);
+        signingAlgorithm ??= development ? null : "RS256";
+        if (signingAlgorithm is not null)
+        {
+            var keys = BenchKeys.Write(Path.Combine(dataDirectory, "bench-keys"), signingAlgorithm);
+            start.Environment["OrgIdentity__Keys__Signing__0__Path"] = keys.SigningCertificate;
+            start.Environment["OrgIdentity__Keys__Signing__0__KeyPath"] = keys.SigningKey;
+            start.Environment["OrgIdentity__Keys__Encryption__0__Path"] = keys.EncryptionCertificate;
+            start.Environment["OrgIdentity__Keys__Encryption__0__KeyPath"] = keys.EncryptionKey;
+        }
+
+        if (!development)
+        {
+            foreach (var (name, value) in DevelopmentClients)
+            {
+                start.Environment[name] = value;
+            }
+        }
+
         start.Environment["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/');
         start.Environment["OrgIdentity__Issuer"] = url.ToString();
         start.Environment["OrgIdentity__DataDirectory"] = dataDirectory;
@@ -90,12 +126,18 @@ internal sealed class ServerHost : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => Write(log, e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var host = new ServerHost(process, log, dataDirectory, url, email, password, logPath);
-        Console.WriteLine($"Started {dll} (pid {process.Id}) at {url} on {provider}; log: {logPath}");
+        var host = new ServerHost(process, log, dataDirectory, url, email, password, logPath)
+        {
+            ForwardedHttps = !development,
+            SigningAlgorithm = signingAlgorithm,
+            EnvironmentName = environmentName,
+        };
+        Console.WriteLine($"Started {dll} (pid {process.Id}) at {url} on {provider}, {environmentName}" +
+                          $"{(signingAlgorithm is null ? "" : $", driver-generated {signingAlgorithm} signing key")}; log: {logPath}");
 
         try
         {
-            using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
+            using var http = new HttpClient(ServerHttp.Handler(url, !development)) { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
             var clock = Stopwatch.StartNew();
             while (true)
             {
@@ -137,6 +179,29 @@ internal sealed class ServerHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>The clients of appsettings.Development.json that the verbs use, as environment variables for other environments.</summary>
+    private static readonly (string Name, string Value)[] DevelopmentClients =
+    [
+        ("OrgIdentity__Clients__0__ClientId", "spa"),
+        ("OrgIdentity__Clients__0__DisplayName", "Example single-page app"),
+        ("OrgIdentity__Clients__0__RedirectUris__0", "http://localhost:3000/callback"),
+        ("OrgIdentity__Clients__0__PostLogoutRedirectUris__0", "http://localhost:3000/"),
+        ("OrgIdentity__Clients__0__ConsentType", "Implicit"),
+        ("OrgIdentity__Clients__0__GrantTypes__0", "authorization_code"),
+        ("OrgIdentity__Clients__0__GrantTypes__1", "refresh_token"),
+        ("OrgIdentity__Clients__0__Scopes__0", "openid"),
+        ("OrgIdentity__Clients__0__Scopes__1", "profile"),
+        ("OrgIdentity__Clients__0__Scopes__2", "email"),
+        ("OrgIdentity__Clients__0__Scopes__3", "offline_access"),
+        ("OrgIdentity__Clients__0__Scopes__4", "organizations"),
+        ("OrgIdentity__Clients__0__Scopes__5", "orgidentity.api"),
+        ("OrgIdentity__Clients__1__ClientId", "dev-worker"),
+        ("OrgIdentity__Clients__1__ClientSecret", "dev-worker-secret-change-me"),
+        ("OrgIdentity__Clients__1__DisplayName", "Benchmark worker (client credentials)"),
+        ("OrgIdentity__Clients__1__GrantTypes__0", "client_credentials"),
+        ("OrgIdentity__Clients__1__Scopes__0", "orgidentity.api"),
+    ];
 
     /// <summary>The server's resident set size in MiB (Linux: /proc/&lt;pid&gt;/status VmRSS), or null where unknown.</summary>
     public double? ResidentMegabytes() => ReadRss(process.Id);

@@ -9,18 +9,26 @@ namespace OrgIdentity.Benchmarks;
 
 /// <summary>
 /// Gets a person's access token by plain HTTP, as a browser and a single-page app would: the authorization code flow
-/// of the Development client <c>spa</c> with PKCE, signing in through the login form (antiforgery token included).
+/// of the Development client <c>spa</c> with PKCE, signing in through the login form (antiforgery token included), and
+/// refreshes it. Cookies are kept by the HttpClient's handler (<see cref="ServerHttp"/>, <see cref="CookieJar"/>).
 /// A minimal copy of tests/OrgIdentity.Server.Tests/Infrastructure/Browser.cs and Oidc.cs.
 /// </summary>
-internal sealed partial class TokenClient(Uri server, string email, string password)
+internal sealed partial class TokenClient(Uri server, string email, string password, bool forwardedHttps = false)
 {
-    private const string ClientId = "spa";
+    public const string ClientId = "spa";
     private const string RedirectUri = "http://localhost:3000/callback";
     private const string Scope = "openid offline_access orgidentity.api";
 
+    private int logins;
     private string? accessToken;
     private string? refreshToken;
     private DateTime expiresAt;
+
+    /// <summary>An access token and its refresh token.</summary>
+    internal sealed record TokenSet(string AccessToken, string? RefreshToken, int ExpiresIn);
+
+    /// <summary>How many times this client posted the login form (a flow that found a session cookie does not).</summary>
+    public int Logins => Volatile.Read(ref logins);
 
     /// <summary>A valid access token; refreshed a minute before it expires.</summary>
     public async Task<string> GetAsync(CancellationToken cancellationToken)
@@ -30,21 +38,56 @@ internal sealed partial class TokenClient(Uri server, string email, string passw
             return accessToken;
         }
 
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = server };
-        var form = refreshToken is not null
-            ? Form(("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", ClientId))
-            : await AuthorizationCodeAsync(http, cancellationToken);
-        using var response = await http.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(form), cancellationToken);
-        var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
-        if (!response.IsSuccessStatusCode || !json.TryGetProperty("access_token", out var token))
+        using var http = ServerHttp.Client(server, forwardedHttps, new CookieJar());
+        var (status, tokens) = refreshToken is not null
+            ? await RefreshAsync(http, refreshToken, cancellationToken)
+            : await CodeFlowAsync(http, cancellationToken);
+        if (tokens is null)
         {
-            throw new InvalidOperationException($"The token endpoint answered {(int)response.StatusCode}: {json}");
+            throw new InvalidOperationException($"The token endpoint answered {status}.");
         }
 
-        accessToken = token.GetString()!;
-        refreshToken = json.TryGetProperty("refresh_token", out var refresh) ? refresh.GetString() : null;
-        expiresAt = DateTime.UtcNow.AddSeconds(json.GetProperty("expires_in").GetInt32() - 60);
+        accessToken = tokens.AccessToken;
+        refreshToken = tokens.RefreshToken;
+        expiresAt = DateTime.UtcNow.AddSeconds(tokens.ExpiresIn - 60);
         return accessToken;
+    }
+
+    /// <summary>Signs in as a new browser would (no cookies) and returns the tokens of the code flow.</summary>
+    public async Task<TokenSet> SignInAsync(CancellationToken cancellationToken)
+    {
+        using var http = ServerHttp.Client(server, forwardedHttps, new CookieJar());
+        var (status, tokens) = await CodeFlowAsync(http, cancellationToken);
+        return tokens ?? throw new InvalidOperationException($"The token endpoint answered {status}.");
+    }
+
+    /// <summary>
+    /// The authorization code flow with PKCE through <paramref name="http"/> (whose handler keeps the cookies): authorize,
+    /// the login form when there is no session cookie yet, the redirect with the code, the token request. The status
+    /// is the token endpoint's, or a failed step's.
+    /// </summary>
+    public async Task<(int Status, TokenSet? Tokens)> CodeFlowAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        var form = await AuthorizationCodeAsync(http, cancellationToken);
+        return await TokenAsync(http, form, cancellationToken);
+    }
+
+    /// <summary>One refresh of the public client: the answer carries the next refresh token (rotation).</summary>
+    public static Task<(int Status, TokenSet? Tokens)> RefreshAsync(HttpClient http, string refreshToken, CancellationToken cancellationToken) =>
+        TokenAsync(http, Form(("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", ClientId)), cancellationToken);
+
+    private static async Task<(int Status, TokenSet? Tokens)> TokenAsync(HttpClient http, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(form), cancellationToken);
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            return ((int)response.StatusCode, null);
+        }
+
+        var json = JsonDocument.Parse(body).RootElement;
+        return ((int)response.StatusCode, new TokenSet(json.GetProperty("access_token").GetString()!,
+            json.TryGetProperty("refresh_token", out var refresh) ? refresh.GetString() : null, json.GetProperty("expires_in").GetInt32()));
     }
 
     private async Task<List<KeyValuePair<string, string>>> AuthorizationCodeAsync(HttpClient http, CancellationToken cancellationToken)
@@ -65,8 +108,9 @@ internal sealed partial class TokenClient(Uri server, string email, string passw
         });
 
         var response = await FollowAsync(http, await http.GetAsync(new Uri(authorize, UriKind.Relative), cancellationToken), cancellationToken);
-        if (response.RequestMessage!.RequestUri!.AbsolutePath.Equals("/Account/Login", StringComparison.OrdinalIgnoreCase))
+        if (response.StatusCode == HttpStatusCode.OK && response.RequestMessage!.RequestUri!.AbsolutePath.Equals("/Account/Login", StringComparison.OrdinalIgnoreCase))
         {
+            Interlocked.Increment(ref logins);
             response = await FollowAsync(http, await SubmitLoginAsync(http, response, cancellationToken), cancellationToken);
         }
 
@@ -74,7 +118,7 @@ internal sealed partial class TokenClient(Uri server, string email, string passw
         if (location is null || !location.ToString().StartsWith(RedirectUri, StringComparison.Ordinal))
         {
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            throw new InvalidOperationException(
+            throw new FlowFailedException((int)response.StatusCode,
                 $"Signing in as {email} did not end at the client's redirect URI but at {(int)response.StatusCode} {response.RequestMessage?.RequestUri} " +
                 $"(is the Development client 'spa' declared, and are the e-mail and password right?): {body[..Math.Min(body.Length, 500)]}");
         }
@@ -143,4 +187,15 @@ internal sealed partial class TokenClient(Uri server, string email, string passw
 
     [GeneratedRegex(@"(?<name>[\w.\-]+)=""(?<value>[^""]*)""")]
     private static partial Regex AttributePattern();
+}
+
+/// <summary>A request or a step of a flow did not answer as expected; <see cref="Label"/> (an HTTP status or a word) is counted as its error.</summary>
+internal sealed class FlowFailedException(string label, string message) : InvalidOperationException(message)
+{
+    public FlowFailedException(int status, string message)
+        : this(status.ToString(System.Globalization.CultureInfo.InvariantCulture), message)
+    {
+    }
+
+    public string Label { get; } = label;
 }
