@@ -75,6 +75,11 @@ internal sealed class Arguments
                    statement's plan (SQLite EXPLAIN QUERY PLAN, PostgreSQL EXPLAIN (ANALYZE, BUFFERS)), then the
                    indexes on "Memberships". --scim explains the SCIM Users queries instead (the server's filter
                    translation and ScimUsersService.ListAsync) and the indexes on "ScimProfiles".
+
+          micro    --filter '*' [--job short] [--out-of-process] [other BenchmarkDotNet options]
+                   BenchmarkDotNet micro-benchmarks of the hot paths' pieces (Micro/): claims building, permission
+                   expansion, SCIM filter parse and translation, secret checks. In this process unless
+                   --out-of-process; results under artifacts/bench/micro. Build in Release.
         """;
 
     private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);

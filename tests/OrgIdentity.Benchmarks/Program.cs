@@ -7,6 +7,12 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     return args.Length == 0 ? 2 : 0;
 }
 
+// BenchmarkDotNet reads its own options (-f, --job ...): before ours are parsed.
+if (args[0] == "micro")
+{
+    return OrgIdentity.Benchmarks.Micro.MicroBenchmarks.Run(args[1..]);
+}
+
 try
 {
     var arguments = Arguments.Parse(args[1..]);
