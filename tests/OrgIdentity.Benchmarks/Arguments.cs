@@ -39,6 +39,9 @@ internal sealed class Arguments
                    the server's CPU % and RSS (min-max) when started here; a Markdown table, each run and the median of
                    --runs, and artifacts/bench/<verb>-<db>-<timestamp>.json.
 
+          --compare    (cc, refresh, introspect) [--node <node executable>] [--peer-dir <peers/oidc-provider>]
+                       The same load against node oidc-provider (peers/oidc-provider, npm ci on first use, the same --alg)
+                       in the same run, interleaved run by run: each side's runs and median, and the ratio of the medians.
           cc           [--client service-account|configured]
                        Client-credentials tokens of a new service account (or the configured client dev-worker): tokens/s.
           refresh      Each caller signs in once (code flow of spa) and rotates its own refresh token chain: tokens/s.

@@ -30,14 +30,28 @@ internal static class TokenBenchmarks
         var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret, ["scope"] = "orgidentity.api" };
         var algorithm = target.CheckAlgorithm(await ClientCredentialsTokenAsync(http, form, cancellationToken));
 
+        if (arguments.Flag("compare"))
+        {
+            var (peer, peerHttp) = await PeerComparison.StartAsync(arguments, algorithm, settings.Concurrency, cancellationToken);
+            await using (peer)
+            using (peerHttp)
+            {
+                await PeerComparison.RunAsync("cc", target.Label, settings, new("OrgIdentity", ClientCredentials(http, form), target.ServerProcessId),
+                    new($"oidc-provider {peer.Version}", PeerComparison.ClientCredentials(peerHttp, peer), peer.ProcessId), "tokens/s",
+                    target.Describe(new { client, clientId, algorithm, peer = new { peer.Version, peer.NodeVersion, peer.Algorithm } }), cancellationToken);
+            }
+
+            return;
+        }
+
         var runs = await LoadRunner.RunAsync("cc", settings, ClientCredentials(http, form), target.ServerProcessId, cancellationToken);
         LoadRunner.Report("cc", target.Label, settings, runs, "tokens/s", target.Describe(new { client, clientId, algorithm }));
     }
 
     /// <summary>The request of <c>cc</c>: a caller posts the client-credentials form; usable against any token endpoint (a peer).</summary>
-    public static LoadCaller ClientCredentials(HttpClient http, IReadOnlyDictionary<string, string> form) => _ => async cancellationToken =>
+    public static LoadCaller ClientCredentials(HttpClient http, IReadOnlyDictionary<string, string> form, Uri? endpoint = null) => _ => async cancellationToken =>
     {
-        using var response = await http.PostAsync(TokenEndpoint, new FormUrlEncodedContent(form), cancellationToken);
+        using var response = await http.PostAsync(endpoint ?? TokenEndpoint, new FormUrlEncodedContent(form), cancellationToken);
         await response.Content.ReadAsByteArrayAsync(cancellationToken);
         return (int)response.StatusCode;
     };
@@ -61,6 +75,21 @@ internal static class TokenBenchmarks
 
         Console.WriteLine($"{chains.Length} refresh token chains, one per caller.");
         using var http = target.Client(maxConnections: settings.Concurrency);
+        if (arguments.Flag("compare"))
+        {
+            var (peer, peerHttp) = await PeerComparison.StartAsync(arguments, algorithm!, settings.Concurrency, cancellationToken);
+            await using (peer)
+            using (peerHttp)
+            {
+                await PeerComparison.RunAsync("refresh", target.Label, settings, new("OrgIdentity", RefreshChains(http, chains), target.ServerProcessId),
+                    new($"oidc-provider {peer.Version}", await PeerComparison.RefreshChainsAsync(peerHttp, peer, settings.Concurrency, cancellationToken), peer.ProcessId),
+                    "tokens/s", target.Describe(new { client = TokenClient.ClientId, algorithm, chains = chains.Length, peer = new { peer.Version, peer.NodeVersion, peer.Algorithm } }),
+                    cancellationToken);
+            }
+
+            return;
+        }
+
         var runs = await LoadRunner.RunAsync("refresh", settings, RefreshChains(http, chains), target.ServerProcessId, cancellationToken);
         LoadRunner.Report("refresh", target.Label, settings, runs, "tokens/s", target.Describe(new { client = TokenClient.ClientId, algorithm, chains = chains.Length }));
     }
@@ -139,14 +168,28 @@ internal static class TokenBenchmarks
         var algorithm = target.CheckAlgorithm(token);
         var form = new Dictionary<string, string> { ["token"] = token, ["token_type_hint"] = "access_token", ["client_id"] = clientId, ["client_secret"] = secret };
 
+        if (arguments.Flag("compare"))
+        {
+            var (peer, peerHttp) = await PeerComparison.StartAsync(arguments, algorithm, settings.Concurrency, cancellationToken);
+            await using (peer)
+            using (peerHttp)
+            {
+                await PeerComparison.RunAsync("introspect", target.Label, settings, new("OrgIdentity", Introspection(http, form), target.ServerProcessId),
+                    new($"oidc-provider {peer.Version}", await PeerComparison.IntrospectionAsync(peerHttp, peer, cancellationToken), peer.ProcessId),
+                    "tokens/s", target.Describe(new { client, clientId, algorithm, peer = new { peer.Version, peer.NodeVersion, peer.Algorithm } }), cancellationToken);
+            }
+
+            return;
+        }
+
         var runs = await LoadRunner.RunAsync("introspect", settings, Introspection(http, form), target.ServerProcessId, cancellationToken);
         LoadRunner.Report("introspect", target.Label, settings, runs, "tokens/s", target.Describe(new { client, clientId, algorithm }));
     }
 
     /// <summary>The request of <c>introspect</c>; an inactive answer fails as "inactive".</summary>
-    public static LoadCaller Introspection(HttpClient http, IReadOnlyDictionary<string, string> form) => _ => async cancellationToken =>
+    public static LoadCaller Introspection(HttpClient http, IReadOnlyDictionary<string, string> form, Uri? endpoint = null) => _ => async cancellationToken =>
     {
-        using var response = await http.PostAsync(IntrospectionEndpoint, new FormUrlEncodedContent(form), cancellationToken);
+        using var response = await http.PostAsync(endpoint ?? IntrospectionEndpoint, new FormUrlEncodedContent(form), cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         return response.IsSuccessStatusCode && !Active(body) ? throw new FlowFailedException("inactive", "The token was introspected as inactive.") : (int)response.StatusCode;
     };
