@@ -66,11 +66,11 @@ internal sealed class PeerHost : IAsyncDisposable
     public int ProcessId => process.Id;
 
     /// <summary>
-    /// Starts the peer. <paramref name="algorithm"/>: RS256 or ES256. <paramref name="node"/>: the node executable (default:
+    /// Starts the peer. <paramref name="algorithm"/>: RS256 or ES256. <paramref name="node"/>: the node executable (null:
     /// <c>ORGIDENTITY_BENCH_NODE</c>, else <c>node</c> on the PATH). <paramref name="peerDirectory"/>: peers/oidc-provider
-    /// (default: found above this tool's directory).
+    /// (null: found above this tool's directory).
     /// </summary>
-    public static async Task<PeerHost> StartAsync(string algorithm, CancellationToken cancellationToken, string? node = null, string? peerDirectory = null)
+    public static async Task<PeerHost> StartAsync(string algorithm, string? node, string? peerDirectory, CancellationToken cancellationToken)
     {
         if (algorithm is not ("RS256" or "ES256"))
         {
