@@ -66,11 +66,11 @@ internal sealed class PeerHost : IAsyncDisposable
     public int ProcessId => process.Id;
 
     /// <summary>
-    /// Starts the peer. <paramref name="algorithm"/>: RS256 or ES256. <paramref name="node"/>: the node executable (default:
+    /// Starts the peer. <paramref name="algorithm"/>: RS256 or ES256. <paramref name="node"/>: the node executable (null:
     /// <c>ORGIDENTITY_BENCH_NODE</c>, else <c>node</c> on the PATH). <paramref name="peerDirectory"/>: peers/oidc-provider
-    /// (default: found above this tool's directory).
+    /// (null: found above this tool's directory).
     /// </summary>
-    public static async Task<PeerHost> StartAsync(string algorithm, CancellationToken cancellationToken, string? node = null, string? peerDirectory = null)
+    public static async Task<PeerHost> StartAsync(string algorithm, string? node, string? peerDirectory, CancellationToken cancellationToken)
     {
         if (algorithm is not ("RS256" or "ES256"))
         {
@@ -217,7 +217,25 @@ internal sealed class PeerHost : IAsyncDisposable
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(clientSecret)}")));
 
     /// <summary>The peer's resident set size in MiB (Linux: /proc/&lt;pid&gt;/status VmRSS), or null where unknown.</summary>
-    public double? ResidentMegabytes() => ServerHost.ReadRss(process.Id);
+    public double? ResidentMegabytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return line is null ? null : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The CPU time the peer has used so far (user and system, all its threads): sample before and after a run.</summary>
+    public TimeSpan CpuTime()
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
+    }
 
     public async ValueTask DisposeAsync()
     {

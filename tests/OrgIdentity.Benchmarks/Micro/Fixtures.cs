@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Organizations;
 using OrgIdentity.Server.Roles;
 
@@ -32,4 +34,11 @@ internal static class Fixtures
              Guid.Parse("0199a3b5-0000-7000-8000-000000000003").ToString()],
             AuthzVersion: 7);
     }
+
+    /// <summary>
+    /// A context for services that take one but whose measured method reads no database: never opened, its model never
+    /// built (so no connection and no migrations).
+    /// </summary>
+    public static OrgIdentityDbContext UnopenedDbContext() =>
+        new SqliteOrgIdentityDbContext(new DbContextOptionsBuilder<SqliteOrgIdentityDbContext>().UseSqlite("Data Source=:memory:").Options);
 }

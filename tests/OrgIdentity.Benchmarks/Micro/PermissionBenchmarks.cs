@@ -24,7 +24,7 @@ public class PermissionBenchmarks
         // PermissionsOf reads no database; the context is only what MembershipAccess is constructed with (never opened).
         catalog = Fixtures.Catalog;
         builtInRoles = Fixtures.BuiltInRoles;
-        db = Database.Open(DatabaseProvider.Sqlite, "Data Source=:memory:");
+        db = Fixtures.UnopenedDbContext();
         membership = new MembershipAccess(db, catalog, builtInRoles);
     }
 

@@ -56,7 +56,7 @@ public class SecretBenchmarks
             .AddSingleton(Fixtures.BuiltInRoles)
             .AddScoped<MembershipAccess>()
             .AddScoped<ServiceAccountDirectory>()
-            .AddScoped<OrgIdentityDbContext>(_ => Database.Open(DatabaseProvider.Sqlite, "Data Source=:memory:"));
+            .AddScoped<OrgIdentityDbContext>(_ => Fixtures.UnopenedDbContext());
         collection.AddOpenIddict().AddCore(options =>
         {
             options.UseEntityFrameworkCore().UseDbContext<OrgIdentityDbContext>().ReplaceDefaultEntities<Guid>();
