@@ -85,6 +85,15 @@ internal sealed class Arguments
                    --out-of-process; results under artifacts/bench/micro. Build in Release.
         """;
 
+    /// <summary>Every option some verb reads: a misspelt one is refused before a server is started and loaded for minutes.</summary>
+    private static readonly HashSet<string> Known = new(StringComparer.Ordinal)
+    {
+        "alg", "allow-errors", "batch", "client", "compare", "concurrency", "configuration", "connection", "count", "create", "create-concurrency", "db",
+        "duration", "email", "environment", "executions", "export-only", "export-runs", "forwarded-https", "json", "members", "node", "org", "org-slug",
+        "password", "peer-dir", "provider", "reuse-session", "runs", "scim", "scim-profiles", "server-dll", "server-env", "sql", "start", "target", "url",
+        "walk", "walk-limit", "warmup", "warmup-requests",
+    };
+
     private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);
     private readonly HashSet<string> used = new(StringComparer.Ordinal);
 
@@ -97,6 +106,11 @@ internal sealed class Arguments
             if (!name.StartsWith("--", StringComparison.Ordinal) || name.Length < 3)
             {
                 throw new UsageException($"Expected an option (--name), got '{name}'.");
+            }
+
+            if (!Known.Contains(name[2..]))
+            {
+                throw new UsageException($"Unknown option {name}.");
             }
 
             string? value = i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;

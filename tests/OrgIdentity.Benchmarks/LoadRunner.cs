@@ -87,7 +87,7 @@ internal static class LoadRunner
         {
             table.AppendLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {(run.Run == 0 ? "**median**" : $"run {run.Run}")} | {run.RequestsPerSecond:0} | {run.P50Ms:0.0} | {run.P95Ms:0.0} | {run.P99Ms:0.0} | {Errors(run.Errors)} | " +
-                $"{Optional(run.CpuPercent, "0")} | {Optional(run.RssMinMiB, "0")}–{Optional(run.RssMaxMiB, "0")} |"));
+                $"{Optional(run.CpuPercent, "0")} | {(run.RssMinMiB is null ? "–" : $"{run.RssMinMiB:0}–{run.RssMaxMiB:0}")} |"));
         }
 
         Console.WriteLine();

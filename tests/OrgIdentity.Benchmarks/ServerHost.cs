@@ -42,8 +42,6 @@ internal sealed class ServerHost : IAsyncDisposable
 
     public string EnvironmentName { get; private init; } = "Development";
 
-    public string DataDirectory => dataDirectory;
-
     /// <summary>
     /// With <paramref name="signingAlgorithm"/> (always outside Development) the driver generates the signing certificate
     /// (RS256: RSA 2048, ES256: EC P-256) and an RSA 2048 encryption certificate into the temporary data directory and

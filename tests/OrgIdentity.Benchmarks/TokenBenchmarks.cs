@@ -48,10 +48,13 @@ internal static class TokenBenchmarks
         LoadRunner.Report("cc", target.Label, settings, runs, "tokens/s", target.Describe(new { client, clientId, algorithm }));
     }
 
-    /// <summary>The request of <c>cc</c>: a caller posts the client-credentials form; usable against any token endpoint (a peer).</summary>
-    public static LoadCaller ClientCredentials(HttpClient http, IReadOnlyDictionary<string, string> form, Uri? endpoint = null) => _ => async cancellationToken =>
+    /// <summary>
+    /// The request of <c>cc</c>: a caller posts the client-credentials form to <paramref name="tokenEndpoint"/> (ours:
+    /// /connect/token); usable against any token endpoint (a peer's).
+    /// </summary>
+    public static LoadCaller ClientCredentials(HttpClient http, IReadOnlyDictionary<string, string> form, Uri? tokenEndpoint = null) => _ => async cancellationToken =>
     {
-        using var response = await http.PostAsync(endpoint ?? TokenEndpoint, new FormUrlEncodedContent(form), cancellationToken);
+        using var response = await http.PostAsync(tokenEndpoint ?? TokenEndpoint, new FormUrlEncodedContent(form), cancellationToken);
         await response.Content.ReadAsByteArrayAsync(cancellationToken);
         return (int)response.StatusCode;
     };
@@ -94,10 +97,14 @@ internal static class TokenBenchmarks
         LoadRunner.Report("refresh", target.Label, settings, runs, "tokens/s", target.Describe(new { client = TokenClient.ClientId, algorithm, chains = chains.Length }));
     }
 
-    /// <summary>The request of <c>refresh</c>: caller i redeems <c>chains[i]</c> and keeps the refresh token it gets back.</summary>
-    public static LoadCaller RefreshChains(HttpClient http, string[] chains) => index => async cancellationToken =>
+    /// <summary>
+    /// The request of <c>refresh</c>: caller i redeems <c>chains[i]</c> (a public client's refresh token; a peer's with its
+    /// client id and token endpoint) and keeps the refresh token it gets back.
+    /// </summary>
+    public static LoadCaller RefreshChains(HttpClient http, string[] chains, string clientId = TokenClient.ClientId, Uri? tokenEndpoint = null) =>
+        index => async cancellationToken =>
     {
-        var (status, tokens) = await TokenClient.RefreshAsync(http, chains[index], cancellationToken);
+        var (status, tokens) = await TokenClient.RefreshAsync(http, chains[index], cancellationToken, clientId, tokenEndpoint);
         if (tokens?.RefreshToken is { } next)
         {
             chains[index] = next;
@@ -186,10 +193,10 @@ internal static class TokenBenchmarks
         LoadRunner.Report("introspect", target.Label, settings, runs, "tokens/s", target.Describe(new { client, clientId, algorithm }));
     }
 
-    /// <summary>The request of <c>introspect</c>; an inactive answer fails as "inactive".</summary>
-    public static LoadCaller Introspection(HttpClient http, IReadOnlyDictionary<string, string> form, Uri? endpoint = null) => _ => async cancellationToken =>
+    /// <summary>The request of <c>introspect</c> (ours: /connect/introspect); an inactive answer fails as "inactive".</summary>
+    public static LoadCaller Introspection(HttpClient http, IReadOnlyDictionary<string, string> form, Uri? introspectionEndpoint = null) => _ => async cancellationToken =>
     {
-        using var response = await http.PostAsync(endpoint ?? IntrospectionEndpoint, new FormUrlEncodedContent(form), cancellationToken);
+        using var response = await http.PostAsync(introspectionEndpoint ?? IntrospectionEndpoint, new FormUrlEncodedContent(form), cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         return response.IsSuccessStatusCode && !Active(body) ? throw new FlowFailedException("inactive", "The token was introspected as inactive.") : (int)response.StatusCode;
     };

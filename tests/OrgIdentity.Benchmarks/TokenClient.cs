@@ -73,12 +73,14 @@ internal sealed partial class TokenClient(Uri server, string email, string passw
     }
 
     /// <summary>One refresh of the public client: the answer carries the next refresh token (rotation).</summary>
-    public static Task<(int Status, TokenSet? Tokens)> RefreshAsync(HttpClient http, string refreshToken, CancellationToken cancellationToken) =>
-        TokenAsync(http, Form(("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", ClientId)), cancellationToken);
+    public static Task<(int Status, TokenSet? Tokens)> RefreshAsync(HttpClient http, string refreshToken, CancellationToken cancellationToken,
+        string clientId = ClientId, Uri? tokenEndpoint = null) =>
+        TokenAsync(http, Form(("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientId)), cancellationToken, tokenEndpoint);
 
-    private static async Task<(int Status, TokenSet? Tokens)> TokenAsync(HttpClient http, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken)
+    private static async Task<(int Status, TokenSet? Tokens)> TokenAsync(HttpClient http, List<KeyValuePair<string, string>> form, CancellationToken cancellationToken,
+        Uri? tokenEndpoint = null)
     {
-        using var response = await http.PostAsync(new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(form), cancellationToken);
+        using var response = await http.PostAsync(tokenEndpoint ?? new Uri("/connect/token", UriKind.Relative), new FormUrlEncodedContent(form), cancellationToken);
         var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {

@@ -63,7 +63,7 @@ internal static class ConnectExtensions
 
                 foreach (var (certificate, index) in certificates.Signing.Select((c, i) => (c, i)))
                 {
-                    AddCertificate(() => options.AddSigningCertificate(certificate), $"{KeyOptions.Section}:Signing:{index}");
+                    AddCertificate(() => options.AddSigningKey(SigningCertificates.SigningKey(certificate)), $"{KeyOptions.Section}:Signing:{index}");
                 }
 
                 foreach (var (certificate, index) in certificates.Encryption.Select((c, i) => (c, i)))
@@ -152,6 +152,7 @@ internal static class ConnectExtensions
     {
         var index = credentials.FindIndex(credential =>
             (credential as SigningCredentials)?.Key is X509SecurityKey { Certificate: var signing } && signing.Thumbprint == certificate.Thumbprint
+            || (credential as SigningCredentials)?.Key is ECDsaSecurityKey { KeyId: var keyId } && keyId == certificate.Thumbprint
             || (credential as EncryptingCredentials)?.Key is X509SecurityKey { Certificate: var encrypting } && encrypting.Thumbprint == certificate.Thumbprint);
         if (index > 0)
         {

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.IdentityModel.Tokens;
 
 namespace OrgIdentity.Server.Hosting;
 
@@ -39,6 +40,16 @@ internal static class SigningCertificates
             keys.Signing.Select((entry, index) => LoadFile(entry, $"{KeyOptions.Section}:Signing:{index}", X509KeyUsageFlags.DigitalSignature)).ToList(),
             keys.Encryption.Select((entry, index) => LoadFile(entry, $"{KeyOptions.Section}:Encryption:{index}", X509KeyUsageFlags.KeyEncipherment)).ToList());
     }
+
+    /// <summary>
+    /// The key OpenIddict signs with: the certificate itself for RSA (RS256), or its EC key for an ECDSA certificate,
+    /// which OpenIddict cannot infer an algorithm for when wrapped in an X509SecurityKey (ES256 for P-256). The key id
+    /// is the certificate's thumbprint either way.
+    /// </summary>
+    public static SecurityKey SigningKey(X509Certificate2 certificate) =>
+        certificate.GetECDsaPrivateKey() is { } ecdsa
+            ? new ECDsaSecurityKey(ecdsa) { KeyId = certificate.Thumbprint }
+            : new X509SecurityKey(certificate);
 
     internal static X509Certificate2 LoadFile(KeyFileOptions entry, string setting, X509KeyUsageFlags usage)
     {

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using OpenIddict.Client;
 using OrgIdentity.Server.Domains;
+using OrgIdentity.Server.Hosting;
 using OrgIdentity.Server.Organizations;
 
 namespace OrgIdentity.Server.Sso;
@@ -39,7 +40,7 @@ internal static class SsoEndpoints
         client.SetPostLogoutRedirectionEndpointUris(SsoConnectionsService.SignedOutPath);
         foreach (var certificate in signing)
         {
-            client.AddSigningCertificate(certificate);
+            client.AddSigningKey(SigningCertificates.SigningKey(certificate));
         }
 
         foreach (var certificate in encryption)

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -79,6 +80,30 @@ public sealed class KeysTests : IDisposable
 
         Assert.True((await ValidateAsync(token, keys)).IsValid);
         Assert.Equal(signing.Thumbprint, new JsonWebToken(token).Kid);
+    }
+
+    [Fact]
+    public async Task An_EC_P256_signing_certificate_signs_ES256_tokens_that_validate_against_the_published_key_set()
+    {
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=signing-p256", ecdsa, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        using var signing = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(30));
+        var signingPem = Path.Combine(_directory, "signing-p256.pem");
+        var signingKey = Path.Combine(_directory, "signing-p256.key");
+        await File.WriteAllTextAsync(signingPem, signing.ExportCertificatePem());
+        await File.WriteAllTextAsync(signingKey, ecdsa.ExportPkcs8PrivateKeyPem());
+        var (encryptionPem, encryptionKey) = TestCertificates.WritePem(TestCertificates.Create("encryption", X509KeyUsageFlags.KeyEncipherment), _directory, "encryption");
+        await using var app = ProductionApp(
+            ("OrgIdentity:Keys:Signing:0:Path", signingPem), ("OrgIdentity:Keys:Signing:0:KeyPath", signingKey),
+            ("OrgIdentity:Keys:Encryption:0:Path", encryptionPem), ("OrgIdentity:Keys:Encryption:0:KeyPath", encryptionKey));
+
+        var (token, keys) = await TokenAndKeysAsync(app);
+
+        Assert.Equal("ES256", new JsonWebToken(token).Alg);
+        Assert.Equal(signing.Thumbprint, new JsonWebToken(token).Kid);
+        Assert.Equal("EC", Assert.Single(keys.Keys).Kty);
+        Assert.True((await ValidateAsync(token, keys)).IsValid);
     }
 
     [Fact]
