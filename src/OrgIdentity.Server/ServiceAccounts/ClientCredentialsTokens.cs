@@ -173,7 +173,7 @@ public sealed class ServiceAccountUse(OrgIdentityDbContext db, ServiceAccountDir
 
         if (changed)
         {
-            directory.Evict(account.ClientId);
+            await directory.EvictAsync(account.ClientId, cancellationToken);
         }
     }
 }
