@@ -124,10 +124,13 @@ public sealed class ServiceAccountDirectory(OrgIdentityDbContext db, HybridCache
             return null;
         }
 
-        // A miss is cached too (briefly), so unknown client ids do not reach the database on every call.
+        cancellationToken.ThrowIfCancellationRequested();
+        // A miss is cached too (briefly), so unknown client ids do not reach the database on every call. The load is not
+        // cancelled with the request: given a cancellable token, HybridCache runs it on another thread, and a request
+        // that ended meanwhile would hand its pooled DbContext back while the load still used it.
         var cached = await cache.GetOrCreateAsync(Key(clientId), (Directory: this, ClientId: clientId),
             static async (state, cancel) => new CachedServiceAccount(await state.Directory.LoadAsync(state.ClientId, cancel)),
-            EntryOptions, cancellationToken: cancellationToken);
+            EntryOptions, cancellationToken: CancellationToken.None);
         return cached.Client;
     }
 
