@@ -118,7 +118,7 @@ internal static class PeerComparison
     /// <summary>Starts the peer with the algorithm our server signs with, and a client for it.</summary>
     public static async Task<(PeerHost Peer, HttpClient Http)> StartAsync(Arguments arguments, string algorithm, int concurrency, CancellationToken cancellationToken)
     {
-        var peer = await PeerHost.StartAsync(algorithm, cancellationToken, arguments.Optional("node"), arguments.Optional("peer-dir"));
+        var peer = await PeerHost.StartAsync(algorithm, arguments.Optional("node"), arguments.Optional("peer-dir"), cancellationToken);
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency, UseCookies = false }) { BaseAddress = peer.Url };
         return (peer, http);
     }

@@ -31,6 +31,7 @@ internal static class HostingExtensions
         // The key ring lives in the database, so every replica reads cookies, reset links and setup links of the others.
         builder.Services.AddDataProtection().SetApplicationName("OrgIdentity").PersistKeysToDbContext<OrgIdentityDbContext>();
 
+        builder.AddCaching();
         builder.AddForwardedHeaders();
         builder.AddHealth();
         return builder;

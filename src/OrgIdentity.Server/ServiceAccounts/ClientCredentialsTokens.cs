@@ -125,19 +125,41 @@ public sealed class RevokedAccessTokens(OrgIdentityDbContext db, AuditLog audit,
     }
 }
 
-/// <summary>Removes deny-list entries of tokens that have expired anyway (hourly, like token pruning).</summary>
-internal sealed class RevokedAccessTokenPruning(IServiceScopeFactory scopes, TimeProvider time) : BackgroundService
+/// <summary>
+/// Removes deny-list entries of tokens that have expired anyway (hourly, like token pruning). Every replica runs it: the
+/// delete is idempotent. A failure (the database away for a moment) waits for the next hour: escaping would stop the host.
+/// </summary>
+internal sealed partial class RevokedAccessTokenPruning(IServiceScopeFactory scopes, TimeProvider time, ILogger<RevokedAccessTokenPruning> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>();
-            var now = time.GetUtcNow().UtcDateTime;
-            await db.RevokedAccessTokens.Where(t => t.ExpiresAt < now).ExecuteDeleteAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    var db = scope.ServiceProvider.GetRequiredService<OrgIdentityDbContext>();
+                    var now = time.GetUtcNow().UtcDateTime;
+                    await db.RevokedAccessTokens.Where(t => t.ExpiresAt < now).ExecuteDeleteAsync(stoppingToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    Log.Failed(logger, exception);
+                }
+            }
         }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(3111, LogLevel.Warning, "Pruning the revoked client-credentials tokens failed; the next hour tries again")]
+        public static partial void Failed(ILogger logger, Exception exception);
     }
 }
 
@@ -173,7 +195,7 @@ public sealed class ServiceAccountUse(OrgIdentityDbContext db, ServiceAccountDir
 
         if (changed)
         {
-            directory.Evict(account.ClientId);
+            await directory.EvictAsync(account.ClientId, cancellationToken);
         }
     }
 }

@@ -1,7 +1,11 @@
+using System.Buffers;
+using System.ComponentModel;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Caching.Hybrid;
 using OpenIddict.EntityFrameworkCore.Models;
 using OrgIdentity.Server.Data;
 using OrgIdentity.Server.Invitations;
@@ -54,18 +58,60 @@ public sealed record ServiceAccountClient(
 }
 
 /// <summary>
+/// What the cache holds for a client id: the account, or null for no such account (so unknown ids are not a query
+/// each). Immutable by contract: HybridCache hands the same instance to every local hit instead of deserializing a
+/// copy, which keeps a cached token request free of serialization.
+/// </summary>
+[ImmutableObject(true)]
+public sealed record CachedServiceAccount(ServiceAccountClient? Client);
+
+/// <summary>
+/// How a <see cref="CachedServiceAccount"/> travels through the second-level cache (Redis): JSON, with the permission
+/// set read back as the ordinal sorted set it was (System.Text.Json cannot make an <see cref="IReadOnlySet{T}"/>).
+/// Local hits never come here.
+/// </summary>
+public sealed class CachedServiceAccountSerializer : IHybridCacheSerializer<CachedServiceAccount>
+{
+    private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.General) { Converters = { new PermissionSetConverter() } };
+
+    public CachedServiceAccount Deserialize(ReadOnlySequence<byte> source)
+    {
+        var reader = new Utf8JsonReader(source);
+        return JsonSerializer.Deserialize<CachedServiceAccount>(ref reader, Options) ?? new CachedServiceAccount(null);
+    }
+
+    public void Serialize(CachedServiceAccount value, IBufferWriter<byte> target)
+    {
+        using var writer = new Utf8JsonWriter(target);
+        JsonSerializer.Serialize(writer, value, Options);
+    }
+
+    private sealed class PermissionSetConverter : JsonConverter<IReadOnlySet<string>>
+    {
+        public override IReadOnlySet<string> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            new SortedSet<string>(JsonSerializer.Deserialize<List<string>>(ref reader, options) ?? [], StringComparer.Ordinal);
+
+        public override void Write(Utf8JsonWriter writer, IReadOnlySet<string> value, JsonSerializerOptions options) =>
+            JsonSerializer.Serialize<IEnumerable<string>>(writer, value, options);
+    }
+}
+
+/// <summary>
 /// The token endpoint's hot path for service accounts (issue 11): one cache entry per client id holds the account's
 /// state, secret hashes, claims and application, so a token costs no query. Entries live at most
-/// <see cref="Lifetime"/>: a change made on another replica (disable, rotation, new roles) applies within that
-/// time; on this replica <see cref="Evict"/> applies it at once.
+/// <see cref="Lifetime"/> in this process and in the second-level cache (Redis, when <c>OrgIdentity:Redis</c> is set):
+/// a change made on another replica (disable, rotation, new roles) applies within that time; on this replica (and in
+/// Redis) <see cref="EvictAsync"/> applies it at once.
 /// </summary>
-public sealed class ServiceAccountDirectory(OrgIdentityDbContext db, IMemoryCache cache, MembershipAccess access)
+public sealed class ServiceAccountDirectory(OrgIdentityDbContext db, HybridCache cache, MembershipAccess access)
 {
     public const string ClientIdPrefix = "sa_";
     public const string SecretPrefix = "sas_";
 
     /// <summary>DESIGN.md / issue 11: disabling takes effect within 5 s on every replica.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(4);
+
+    private static readonly HybridCacheEntryOptions EntryOptions = new() { Expiration = Lifetime, LocalCacheExpiration = Lifetime };
 
     public static bool IsServiceAccount(string? clientId) => clientId?.StartsWith(ClientIdPrefix, StringComparison.Ordinal) == true;
 
@@ -78,18 +124,18 @@ public sealed class ServiceAccountDirectory(OrgIdentityDbContext db, IMemoryCach
             return null;
         }
 
-        if (cache.TryGetValue(Key(clientId), out ServiceAccountClient? cached))
-        {
-            return cached;
-        }
-
-        var loaded = await LoadAsync(clientId, cancellationToken);
-        // A miss is cached too (briefly), so unknown client ids do not reach the database on every call.
-        cache.Set(Key(clientId), loaded, Lifetime);
-        return loaded;
+        cancellationToken.ThrowIfCancellationRequested();
+        // A miss is cached too (briefly), so unknown client ids do not reach the database on every call. The load is not
+        // cancelled with the request: given a cancellable token, HybridCache runs it on another thread, and a request
+        // that ended meanwhile would hand its pooled DbContext back while the load still used it.
+        var cached = await cache.GetOrCreateAsync(Key(clientId), (Directory: this, ClientId: clientId),
+            static async (state, cancel) => new CachedServiceAccount(await state.Directory.LoadAsync(state.ClientId, cancel)),
+            EntryOptions, cancellationToken: CancellationToken.None);
+        return cached.Client;
     }
 
-    public void Evict(string clientId) => cache.Remove(Key(clientId));
+    /// <summary>Drops the entry here and in the second-level cache; other replicas' local copies expire within <see cref="Lifetime"/>.</summary>
+    public ValueTask EvictAsync(string clientId, CancellationToken cancellationToken = default) => cache.RemoveAsync(Key(clientId), cancellationToken);
 
     private static string Key(string clientId) => "service-account:" + clientId;
 

@@ -239,7 +239,7 @@ public sealed class ServiceAccountsService(
         });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        directory.Evict(account.ClientId);
+        await directory.EvictAsync(account.ClientId, CancellationToken.None);
         return (await GetAsync(caller, id, cancellationToken)).Value!;
     }
 
@@ -264,7 +264,7 @@ public sealed class ServiceAccountsService(
         audit.Record(caller.Actor, caller.OrganizationId, "service_account.deleted", "service_account", account.Id.ToString(), new { account.Name, account.ClientId });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        directory.Evict(account.ClientId);
+        await directory.EvictAsync(account.ClientId, CancellationToken.None);
         return null;
     }
 
@@ -289,7 +289,7 @@ public sealed class ServiceAccountsService(
         audit.Record(caller.Actor, caller.OrganizationId, "service_account.secret_added", "service_account", account.Id.ToString(), new { secret = row.Prefix, secretId = row.Id });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        directory.Evict(account.ClientId);
+        await directory.EvictAsync(account.ClientId, CancellationToken.None);
         return new CreatedServiceAccount((await GetAsync(caller, id, cancellationToken)).Value!, account.ClientId, secret, row.Id);
     }
 
@@ -318,7 +318,7 @@ public sealed class ServiceAccountsService(
         }
 
         await transaction.CommitAsync(cancellationToken);
-        directory.Evict(account.ClientId);
+        await directory.EvictAsync(account.ClientId, CancellationToken.None);
         return null;
     }
 
