@@ -26,6 +26,17 @@ internal sealed record LoadSettings(int Concurrency, TimeSpan Duration, int? Cou
         Math.Max(1, arguments.Int("runs", 1)),
         arguments.Flag("allow-errors"));
 
+    /// <summary>The settings as the JSON artifacts record them.</summary>
+    public object ToJson() => new
+    {
+        Concurrency,
+        durationSeconds = Duration.TotalSeconds,
+        Count,
+        warmupSeconds = Warmup.TotalSeconds,
+        Runs,
+        Environment.ProcessorCount,
+    };
+
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
         $"{Concurrency} callers, {(Count is { } count ? $"{count} requests" : $"{Duration.TotalSeconds:0} s")} after {Warmup.TotalSeconds:0} s of warm-up, " +
         $"{Runs} run(s), {Environment.ProcessorCount} CPU(s)");
@@ -97,15 +108,7 @@ internal static class LoadRunner
             verb,
             provider,
             unit,
-            settings = new
-            {
-                settings.Concurrency,
-                durationSeconds = settings.Duration.TotalSeconds,
-                settings.Count,
-                warmupSeconds = settings.Warmup.TotalSeconds,
-                settings.Runs,
-                Environment.ProcessorCount,
-            },
+            settings = settings.ToJson(),
             details,
             median,
             runs,

@@ -55,15 +55,7 @@ internal static class PeerComparison
             verb,
             provider,
             unit,
-            settings = new
-            {
-                settings.Concurrency,
-                durationSeconds = settings.Duration.TotalSeconds,
-                settings.Count,
-                warmupSeconds = settings.Warmup.TotalSeconds,
-                settings.Runs,
-                Environment.ProcessorCount,
-            },
+            settings = settings.ToJson(),
             details,
             ratio,
             ours = new { median = oursMedian, runs = oursRuns },
