@@ -35,7 +35,7 @@ internal static class BrowserImpersonation
             };
         });
 
-        // The security-stamp check (every minute) rebuilds the principal from the user: the impersonation's claims, which
+        // The security-stamp check (every 5 s) rebuilds the principal from the user: the impersonation's claims, which
         // the banner, the page guard and the audit's impersonator read, are carried over.
         services.Configure<SecurityStampValidatorOptions>(options =>
         {
